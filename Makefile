@@ -1,0 +1,23 @@
+# The two commands of the README. Each sets up .venv first (finding Python >= 3.12 by itself).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: example test lint bench bench-quick setup
+
+setup:
+	@bash scripts/bootstrap.sh
+
+example: setup  ## the main job: fit the seed claims, print the estimate, write the plot
+	$(PY) examples/dprk_troops_2024/run.py
+
+test: setup  ## lint, then the full test suite
+	$(VENV)/bin/ruff check src tests benchmarks examples
+	$(PY) -m pytest
+
+bench: setup
+	CONSENSUS_EXTRAS=dev,samplers,bench bash scripts/bootstrap.sh
+	$(PY) benchmarks/run_all.py
+
+bench-quick: setup
+	CONSENSUS_EXTRAS=dev,samplers,bench bash scripts/bootstrap.sh
+	$(PY) benchmarks/run_all.py --quick

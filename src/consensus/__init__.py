@@ -1,0 +1,36 @@
+"""consensus: a defensible estimate of the truth from conflicting numeric reports.
+
+>>> import consensus as cs
+>>> claims = cs.read_claims("claims.csv")          # doctest: +SKIP
+>>> est = cs.fit(claims, random_seed=1)             # doctest: +SKIP
+>>> est.trajectory("dprk_troops_in_russia", prob=0.9)  # doctest: +SKIP
+"""
+
+__version__ = "0.1.0"
+
+from .claims import Claims, DuplicateClaimWarning, read_claims
+from .errors import ClaimsError, ConvergenceWarning
+from .estimate import DEFAULT_SAMPLER, Estimate, fit, load
+from .figures import DEFAULT_VAGUE, Figure, format_figure, parse_figure
+from .model import DEFAULT_PRIORS, build_model
+from .simulate import Simulation, simulate
+
+__all__ = [
+    "DEFAULT_PRIORS",
+    "DEFAULT_SAMPLER",
+    "DEFAULT_VAGUE",
+    "Claims",
+    "ClaimsError",
+    "ConvergenceWarning",
+    "DuplicateClaimWarning",
+    "Estimate",
+    "Figure",
+    "Simulation",
+    "build_model",
+    "fit",
+    "format_figure",
+    "load",
+    "parse_figure",
+    "read_claims",
+    "simulate",
+]

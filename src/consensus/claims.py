@@ -1,0 +1,575 @@
+"""The claims table: reading, validation, statements, and the model's design arrays.
+
+`read_claims` is the only place where claims are parsed. It returns a `Claims`
+container; everything downstream (model, tables, plots, saving) reads its
+frames and arrays and never looks at the raw input again.
+
+Row numbers in errors are as in the file: the header is row 1, the first data
+row is row 2. For a DataFrame, row ``i`` (by position) is reported as ``i + 2``,
+as if the frame had been written to CSV.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ClaimsError, Problem
+from .figures import KINDS, Figure, parse_figure
+
+REQUIRED = ("quantity", "source", "date")
+OPTIONAL = ("kind", "value", "low", "high", "figure", "as_of", "cites", "outlet", "stderr", "note", "id")
+COLUMNS = REQUIRED + OPTIONAL
+SCALES = ("log", "logit", "identity")
+KIND_CODE = {k: i for i, k in enumerate(KINDS)}  # point 0, at_least 1, at_most 2, range 3
+DEFAULT_MAX_STEPS = 300
+
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+class DuplicateClaimWarning(UserWarning):
+    """Identical rows (same quantity, source, outlet, dates and figure) were found."""
+
+
+def _text(x: Any) -> str:
+    """Cell as stripped text; missing values (None, NaN, NaT, '') become ''."""
+    if x is None:
+        return ""
+    try:
+        if pd.isna(x):
+            return ""
+    except (TypeError, ValueError):  # list-like cells: not missing, shown as text
+        pass
+    return str(x).strip()
+
+
+def _number(s: str) -> float:
+    """Parse a numeric cell: plain numbers, or numbers with comma thousands separators."""
+    if _THOUSANDS.match(s):
+        s = s.replace(",", "")
+    return float(s)
+
+
+def _date(s: str) -> pd.Timestamp:
+    ts = pd.Timestamp(pd.to_datetime(s, format="ISO8601"))
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0)
+
+
+def _describe(kind: str, value: float | None, low: float | None, high: float | None) -> str:
+    return f"range {low:g}-{high:g}" if kind == "range" else f"{kind} {value:g}"
+
+
+def _parse_row(rownum: int, cells: Mapping[str, str], vague, problems: list[Problem]) -> dict | None:
+    """Validate one row; append problems; return the parsed row or None if it has any problem."""
+    n_before = len(problems)
+
+    def bad(column: str, value: object, message: str) -> None:
+        problems.append(Problem(rownum, column, value, message))
+
+    out: dict[str, Any] = {"row": rownum}
+    for col in ("quantity", "source"):
+        if not cells[col]:
+            bad(col, cells[col], f"{col} is required and may not be empty")
+        out[col] = cells[col]
+    for col in ("cites", "outlet", "note", "id"):
+        out[col] = cells[col]
+
+    for col in ("date", "as_of"):
+        s = cells[col]
+        if not s:
+            if col == "date":
+                bad(col, s, "date is required: an ISO date YYYY-MM-DD (or full ISO timestamp)")
+            out[col] = None
+            continue
+        try:
+            out[col] = _date(s)
+        except (ValueError, TypeError, OverflowError):
+            bad(col, s, "not a date: expected ISO YYYY-MM-DD or a full ISO timestamp")
+            out[col] = None
+    if out["as_of"] is None:
+        out["as_of"] = out["date"]
+
+    nums: dict[str, float | None] = {}
+    for col in ("value", "low", "high", "stderr"):
+        s = cells[col]
+        nums[col] = None
+        if not s:
+            continue
+        try:
+            v = _number(s)
+        except ValueError:
+            bad(col, s, "not a number: write digits, e.g. 12000 or 12,000 (use `figure` for text)")
+            continue
+        if not math.isfinite(v):
+            bad(col, s, "must be a finite number (not NaN or infinite)")
+            continue
+        nums[col] = v
+    if nums["stderr"] is not None and nums["stderr"] <= 0:
+        bad("stderr", cells["stderr"], "a standard error must be positive")
+
+    kind = cells["kind"].lower()
+    numbers_given = any(cells[c] for c in ("value", "low", "high"))
+    if kind and kind not in KINDS:
+        bad("kind", cells["kind"], f"unknown kind; accepted: {', '.join(KINDS)}")
+    elif kind:
+        if kind == "range":
+            for c in ("low", "high"):
+                if not cells[c]:
+                    bad(c, "", "a range needs both low and high")
+            if cells["value"]:
+                bad("value", cells["value"], "a range takes low and high, not value")
+            if nums["low"] is not None and nums["high"] is not None:
+                if nums["low"] > nums["high"]:
+                    bad("low", cells["low"], f"low is greater than high ({cells['high']})")
+                elif nums["low"] == nums["high"]:
+                    bad("low", cells["low"], "low equals high: write a point instead")
+        else:
+            if not cells["value"]:
+                bad("value", "", f"a {kind} claim needs a value")
+            for c in ("low", "high"):
+                if cells[c]:
+                    bad(c, cells[c], f"{c} is only for kind 'range'")
+
+    parsed: Figure | None = None
+    if cells["figure"]:
+        try:
+            parsed = parse_figure(cells["figure"], vague=vague)
+        except ClaimsError as e:
+            bad("figure", cells["figure"], e.problems[0].message)
+    if not kind and not cells["figure"]:
+        msg = "give a kind (point, at_least, at_most, range) or a figure to parse"
+        bad("kind", "", msg + (" for these numbers" if numbers_given else ""))
+
+    if len(problems) > n_before:
+        return None
+
+    if parsed is not None and kind:
+        written = _describe(kind, nums["value"], nums["low"], nums["high"])
+        agrees = parsed.kind == kind and all(
+            _same(getattr(parsed, c), nums[c]) for c in ("value", "low", "high")
+        )
+        if not agrees:
+            got = _describe(parsed.kind, parsed.value, parsed.low, parsed.high)
+            bad("figure", cells["figure"], f"reads as {got} but kind/value/low/high say {written}")
+            return None
+    if parsed is not None:
+        kind = parsed.kind
+        nums.update(value=parsed.value, low=parsed.low, high=parsed.high)
+    out.update(kind=kind, figure=cells["figure"], **nums)
+    return out
+
+
+def _cells(df: pd.DataFrame, i: int) -> dict[str, str]:
+    return {c: (_text(df[c].iat[i]) if c in df.columns else "") for c in COLUMNS}
+
+
+def _load(source: str | Path | pd.DataFrame) -> pd.DataFrame:
+    if isinstance(source, pd.DataFrame):
+        return source.reset_index(drop=True)
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(f"no claims file at {path}")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise ClaimsError(f"{path} is not a readable UTF-8 CSV file: {e}") from e
+    except pd.errors.EmptyDataError as e:
+        raise ClaimsError(f"{path} is empty: expected a header row and at least one claim") from e
+
+
+def read_claims(
+    source: str | Path | pd.DataFrame,
+    *,
+    vague: Mapping[str, tuple[float, float]] | None = None,
+    scales: str | Mapping[str, str] | None = None,
+) -> Claims:
+    """Read and validate a claims table.
+
+    Parameters
+    ----------
+    source
+        Path to a UTF-8 CSV file with a header row, or a pandas DataFrame, with
+        the columns of the claims format (``docs/claims-format.md``).
+    vague
+        Overrides for the table that maps vague phrases ("several thousand") to
+        ranges; see `consensus.figures.DEFAULT_VAGUE`.
+    scales
+        Optionally declare scales now (``"log"``, ``"logit"``, ``"identity"``;
+        one string for every quantity or a mapping per quantity); values are
+        then checked against them. `fit` can declare them too.
+
+    Returns
+    -------
+    Claims
+        The validated container.
+
+    Raises
+    ------
+    ClaimsError
+        Listing every problem found: row (header = row 1), column, value and
+        what would be accepted. Nothing is dropped or guessed.
+    """
+    df = _load(source)
+    columns = [str(c).strip() for c in df.columns]
+    df.columns = columns
+    problems: list[Problem] = []
+    if len(set(columns)) != len(columns):
+        dup = sorted({c for c in columns if columns.count(c) > 1})
+        raise ClaimsError([Problem(1, c, None, "column appears more than once") for c in dup])
+    missing = [c for c in REQUIRED if c not in columns]
+    if "kind" not in columns and "figure" not in columns:
+        missing.append("kind (or figure)")
+    for c in missing:
+        problems.append(Problem(1, c, None, f"required column is missing; found {columns}"))
+    if problems:
+        raise ClaimsError(problems)
+    if len(df) == 0:
+        raise ClaimsError("the claims table has no rows")
+    extra = [c for c in columns if c not in COLUMNS]
+    if extra:
+        warnings.warn(
+            f"columns not in the claims format are carried through unused: {extra}", stacklevel=2
+        )
+
+    rows = []
+    for i in range(len(df)):
+        parsed = _parse_row(i + 2, _cells(df, i), vague, problems)
+        if parsed is not None:
+            for c in extra:
+                parsed[c] = _text(df[c].iat[i])
+            rows.append(parsed)
+    seen: dict[str, int] = {}
+    for r in rows:
+        if r["id"] and r["id"] in seen:
+            problems.append(Problem(r["row"], "id", r["id"], f"id already used on row {seen[r['id']]}"))
+        seen.setdefault(r["id"], r["row"])
+    if problems:
+        raise ClaimsError(problems)
+
+    claims = Claims._from_rows(rows, extra, vague)
+    return claims.with_scales(scales) if scales is not None else claims
+
+
+_STATEMENT_KEY = ["quantity", "origin", "as_of", "kind", "value", "low", "high", "stderr"]
+_DUPLICATE_KEY = ["quantity", "source", "cites", "outlet", "date", *_STATEMENT_KEY[2:]]
+
+
+@dataclass(frozen=True)
+class Claims:
+    """Validated claims: one row per input row, grouped into statements.
+
+    Attributes
+    ----------
+    table
+        One row per input row, parsed: ``row`` (file row number), the contract
+        columns (dates as Timestamps, numbers as floats, ``kind`` always set),
+        ``origin`` (``cites`` if given, else ``source``), ``statement`` (index
+        into `statements`) and ``duplicate`` (an identical earlier row exists).
+    statements
+        One row per original statement: relays of one statement (same
+        quantity, origin, ``as_of``, kind, numbers and stderr) are grouped;
+        ``date`` is the earliest date it was carried, ``n_carriers`` the
+        number of distinct rows carrying it and ``carriers`` who carried it.
+        Evidence is counted per statement, never per row.
+    scales
+        The scale of each quantity once declared (`with_scales`), else empty.
+    """
+
+    table: pd.DataFrame
+    statements: pd.DataFrame
+    scales: Mapping[str, str] = field(default_factory=dict)
+    extra_columns: tuple[str, ...] = ()
+    vague: Mapping[str, tuple[float, float]] | None = None
+
+    @classmethod
+    def _from_rows(cls, rows: list[dict], extra: list[str], vague) -> Claims:
+        t = pd.DataFrame(rows)
+        t["origin"] = np.where(t["cites"] != "", t["cites"], t["source"])
+        for c in ("value", "low", "high", "stderr"):
+            t[c] = t[c].astype(float)
+        t["duplicate"] = t.duplicated(subset=_DUPLICATE_KEY)
+        if t["duplicate"].any():
+            dups = t.loc[t["duplicate"], "row"].tolist()
+            warnings.warn(
+                f"identical duplicate rows {dups} (same source, outlet, dates and figure) "
+                "are counted once",
+                DuplicateClaimWarning,
+                stacklevel=3,
+            )
+        # statements numbered in order of first appearance
+        t["statement"] = t.groupby(_STATEMENT_KEY, dropna=False, sort=False).ngroup()
+        carriers = t[~t["duplicate"]].assign(
+            carrier=lambda d: np.where(d["outlet"] != "", d["source"] + " (" + d["outlet"] + ")", d["source"])
+        )
+        g = carriers.groupby("statement", sort=True)
+        st = g[_STATEMENT_KEY].first()
+        st["date"] = g["date"].min()
+        st["horizon_days"] = (st["as_of"] - st["date"]).dt.total_seconds() / 86400.0
+        st["n_carriers"] = g.size()
+        st["carriers"] = g["carrier"].agg(lambda s: "; ".join(s))
+        st["rows"] = g["row"].agg(lambda s: ",".join(map(str, s)))
+        st["figure"] = g["figure"].first()
+        st = st.reset_index()
+        cols = ["row", *COLUMNS, "origin", "statement", "duplicate", *extra]
+        vague = {k: tuple(v) for k, v in vague.items()} if vague else None
+        return cls(table=t[cols], statements=st, extra_columns=tuple(extra), vague=vague)
+
+    # ------------------------------------------------------------------ views
+    @property
+    def quantities(self) -> list[str]:
+        """Quantity names, in order of first appearance."""
+        return list(pd.unique(self.statements["quantity"]))
+
+    @property
+    def origins(self) -> list[str]:
+        """Origins (``cites`` if given, else ``source``), in order of first appearance."""
+        return list(pd.unique(self.statements["origin"]))
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Claims: {len(self.table)} rows, {len(self.statements)} statements, "
+            f"{len(self.quantities)} quantities, {len(self.origins)} origins>"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The claims in the contract format, as text, exactly as read (for CSV and saving)."""
+        t = self.table
+        out = pd.DataFrame(index=t.index)
+        for c in COLUMNS:
+            if c in ("date", "as_of"):
+                out[c] = t[c].map(_format_date)
+            elif c in ("value", "low", "high", "stderr"):
+                out[c] = t[c].map(lambda v: "" if pd.isna(v) else repr(float(v)))
+            else:
+                out[c] = t[c].astype(str)
+        for c in self.extra_columns:
+            out[c] = t[c].astype(str)
+        return out
+
+    def to_csv(self, path: str | Path) -> None:
+        """Write the claims in the contract format; `read_claims` reads it back identically."""
+        self.to_frame().to_csv(path, index=False)
+
+    # ------------------------------------------------------------------ scales
+    def with_scales(self, scales: str | Mapping[str, str] | None) -> Claims:
+        """Declare each quantity's scale and check the values against it.
+
+        ``scales`` is one of `SCALES` for every quantity, or a mapping from
+        quantity to scale (quantities not named stay ``"log"``, the default for
+        counts). Raises `ClaimsError` naming every row whose numbers the scale
+        cannot take (counts must be positive; proportions lie in (0, 1)).
+        """
+        qs = self.quantities
+        if scales is None:
+            scales = {}
+        if isinstance(scales, str):
+            scales = dict.fromkeys(qs, scales)
+        problems = []
+        unknown = [q for q in scales if q not in qs]
+        if unknown:
+            problems.append(Problem(None, "quantity", unknown, f"scales given for unknown quantities; known: {qs}"))
+        resolved = {q: scales.get(q, "log") for q in qs}
+        for q, s in resolved.items():
+            if s not in SCALES:
+                problems.append(Problem(None, "quantity", q, f"unknown scale {s!r}; accepted: {', '.join(SCALES)}"))
+        if problems:
+            raise ClaimsError(problems)
+        t = self.table
+        for c in ("value", "low", "high"):
+            scale = t["quantity"].map(resolved)
+            v = t[c]
+            bad_log = (scale == "log") & (v <= 0)
+            bad_logit = (scale == "logit") & ((v <= 0) | (v >= 1))
+            for i in np.flatnonzero(bad_log.to_numpy()):
+                problems.append(
+                    Problem(int(t["row"].iat[i]), c, v.iat[i],
+                            "a count (log scale) must be positive; declare the quantity "
+                            "scales={...: 'identity'} if it can be zero or negative")
+                )
+            for i in np.flatnonzero(bad_logit.to_numpy()):
+                problems.append(
+                    Problem(int(t["row"].iat[i]), c, v.iat[i],
+                            "a proportion (logit scale) must lie strictly between 0 and 1")
+                )
+        if problems:
+            problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+            raise ClaimsError(problems)
+        return Claims(self.table, self.statements, resolved, self.extra_columns, self.vague)
+
+    # ------------------------------------------------------------------ design
+    def design(self, *, freq: str | int | None = None, max_steps: int = DEFAULT_MAX_STEPS) -> Design:
+        """Numeric arrays for the model builder (see `Design`). Scales must be declared."""
+        return Design.build(self, freq=freq, max_steps=max_steps)
+
+
+def _format_date(ts: pd.Timestamp) -> str:
+    if ts is None or pd.isna(ts):
+        return ""
+    return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat()
+
+
+# ---------------------------------------------------------------------- design
+def to_model_scale(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Natural units -> model scale, elementwise per ``scale`` ('log', 'logit', 'identity')."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.select(
+            [scale == "log", scale == "logit"], [np.log(x), np.log(x) - np.log1p(-x)], x
+        )
+
+
+def from_model_scale(z: np.ndarray, scale: str) -> np.ndarray:
+    """Model scale -> natural units for one scale."""
+    z = np.asarray(z, dtype=float)
+    if scale == "log":
+        return np.exp(z)
+    if scale == "logit":
+        return 1.0 / (1.0 + np.exp(-z))
+    return z
+
+
+def _step_days(freq: str | int | None, span_days: float, max_steps: int) -> float:
+    if freq is None:
+        return float(max(1, math.ceil(span_days / max_steps)))
+    if isinstance(freq, (int, float)):
+        days = float(freq)
+    else:
+        days = pd.to_timedelta(pd.tseries.frequencies.to_offset(freq)).total_seconds() / 86400.0
+    if days <= 0:
+        raise ValueError(f"freq must be a positive step, got {freq!r}")
+    return days
+
+
+@dataclass(frozen=True)
+class Design:
+    """What the model builder reads: integer indices, masks and values on the model scale.
+
+    Dimensions: ``quantity`` (Q), ``origin`` (O), ``scale`` (the scale groups
+    present, S), ``time`` (G: every quantity's grid points, concatenated; a
+    quantity's points are ``grid_start[q] : grid_start[q] + grid_len[q]``) and
+    ``statement`` (N).
+    """
+
+    quantities: list[str]
+    origins: list[str]
+    scale_groups: list[str]
+    quantity_scale: np.ndarray  # (Q,) index into scale_groups
+    grid_quantity: np.ndarray  # (G,) quantity index of each grid point
+    grid_date: np.ndarray  # (G,) datetime64[ns]
+    grid_start: np.ndarray  # (Q,) first grid point of each quantity
+    grid_len: np.ndarray  # (Q,)
+    step_days: np.ndarray  # (Q,) days between a quantity's grid points
+    quantity: np.ndarray  # (N,) per statement
+    origin: np.ndarray  # (N,)
+    time: np.ndarray  # (N,) grid point of the statement's as_of
+    kind: np.ndarray  # (N,) code: KIND_CODE
+    value: np.ndarray  # (N,) model scale; NaN for ranges
+    low: np.ndarray  # (N,) model scale; NaN unless range
+    high: np.ndarray  # (N,)
+    stderr: np.ndarray  # (N,) model scale (delta method); 0 when not given
+    horizon_days: np.ndarray  # (N,) as_of - date, clipped at 0
+    center: np.ndarray  # (Q,) robust centre of the quantity's claims, model scale
+    unit: np.ndarray  # (S,) robust within-quantity spread of claims per scale group
+
+    @property
+    def n_statements(self) -> int:
+        return len(self.quantity)
+
+    @classmethod
+    def build(cls, claims: Claims, *, freq: str | int | None, max_steps: int) -> Design:
+        if not claims.scales:
+            raise ValueError("declare scales first: claims.with_scales(...)")
+        st = claims.statements
+        quantities, origins = claims.quantities, claims.origins
+        qscale = np.array([claims.scales[q] for q in quantities])
+        groups = [s for s in SCALES if s in set(qscale)]
+        q_idx = pd.Index(quantities).get_indexer(st["quantity"])
+        o_idx = pd.Index(origins).get_indexer(st["origin"])
+        scale = qscale[q_idx]
+
+        # time grid: regular per quantity, covering every as_of
+        as_of = st["as_of"].to_numpy()
+        starts, lens, steps, dates, t_idx = [], [], [], [], np.zeros(len(st), dtype=np.int64)
+        offset = 0
+        for qi in range(len(quantities)):
+            sel = q_idx == qi
+            lo, hi = as_of[sel].min(), as_of[sel].max()
+            span = (hi - lo) / np.timedelta64(1, "D")
+            step = _step_days(freq, span, max_steps)
+            n = int(math.ceil(span / step - 1e-9)) + 1
+            pos = np.rint(((as_of[sel] - lo) / np.timedelta64(1, "D")) / step).astype(np.int64)
+            t_idx[sel] = offset + pos
+            starts.append(offset)
+            lens.append(n)
+            steps.append(step)
+            dates.append(lo + (np.arange(n) * step * 86400e9).astype("timedelta64[ns]"))
+            offset += n
+
+        value = to_model_scale(st["value"].to_numpy(), scale)
+        low = to_model_scale(st["low"].to_numpy(), scale)
+        high = to_model_scale(st["high"].to_numpy(), scale)
+        # a figure's representative number: point/bound value, or the range midpoint
+        ref = np.where(st["kind"] == "range", (st["low"] + st["high"]) / 2, st["value"]).astype(float)
+        se = st["stderr"].fillna(0.0).to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se_model = np.select(
+                [scale == "log", scale == "logit"], [se / ref, se / (ref * (1 - ref))], se
+            )
+        mid = np.where(st["kind"] == "range", (low + high) / 2, value)
+
+        centre = np.array([np.median(mid[q_idx == qi]) for qi in range(len(quantities))])
+        unit = np.ones(len(groups))
+        for gi, g in enumerate(groups):
+            dev = [
+                np.abs(mid[q_idx == qi] - np.median(mid[q_idx == qi]))
+                for qi in range(len(quantities))
+                if qscale[qi] == g and (q_idx == qi).sum() >= 3
+            ]
+            spread = 1.4826 * float(np.median(np.concatenate(dev))) if dev else 0.0
+            if g == "identity":
+                fallback = 1.4826 * float(np.median(np.abs(mid - np.median(mid)))) or 1.0
+                unit[gi] = spread if spread > 0 else fallback
+            else:  # log and logit are already unit-free: keep the unit between 0.1 and 1
+                unit[gi] = float(np.clip(spread, 0.1, 1.0)) if spread > 0 else 0.5
+
+        return cls(
+            quantities=quantities,
+            origins=origins,
+            scale_groups=groups,
+            quantity_scale=np.array([groups.index(s) for s in qscale], dtype=np.int64),
+            grid_quantity=np.repeat(np.arange(len(quantities)), lens),
+            grid_date=np.concatenate(dates).astype("datetime64[ns]"),
+            grid_start=np.array(starts, dtype=np.int64),
+            grid_len=np.array(lens, dtype=np.int64),
+            step_days=np.array(steps, dtype=float),
+            quantity=q_idx.astype(np.int64),
+            origin=o_idx.astype(np.int64),
+            time=t_idx,
+            kind=st["kind"].map(KIND_CODE).to_numpy(dtype=np.int64),
+            value=value,
+            low=low,
+            high=high,
+            stderr=np.nan_to_num(se_model, nan=0.0),
+            horizon_days=np.clip(st["horizon_days"].to_numpy(dtype=float), 0, None),
+            center=centre,
+            unit=unit,
+        )

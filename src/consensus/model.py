@@ -1,0 +1,200 @@
+"""The consensus model: a pure builder from a `Design` and priors to a `pm.Model`.
+
+Read `build_model` top to bottom; it is the whole model. Everything is on the
+*model scale* (log for counts, logit for proportions, identity for reals), and
+every prior scale is in units of ``design.unit`` (a robust within-quantity
+spread of the claims of that scale group), so the same defaults work for troop
+counts, poll margins and temperatures.
+
+Fixed dimension names: ``quantity``, ``origin``, ``scale``, ``walk`` (the
+quantities with more than one grid point), ``time`` (all quantities' grid
+points, concatenated), ``statement``, ``point`` (the point statements).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from .claims import KIND_CODE, Design
+
+#: Default priors, every one overridable by name through ``fit(priors={...})``.
+#: Scales are in units of the data's spread (``Design.unit``), times in days.
+DEFAULT_PRIORS: dict[str, float] = {
+    # level of each quantity at its anchor date ~ Normal(robust centre of its claims, level_sd)
+    "level_sd": 3.0,
+    # random-walk innovation sd per sqrt(day) ~ HalfNormal(walk_sd / sqrt(span of the quantity))
+    # i.e. over its whole span a quantity wanders about walk_sd units
+    "walk_sd": 1.0,
+    # drift per day ~ Normal(0, drift_sd / span): a trend of about drift_sd units over the span
+    "drift_sd": 1.0,
+    # spread of origin biases ~ HalfNormal(bias_sd)
+    "bias_sd": 1.0,
+    # typical origin noise: log noise ~ Normal(log(noise_median) + noise_spread * z) with the
+    # population centre itself ~ Normal(log(noise_median), 1) and noise_spread ~ HalfNormal(noise_pool_sd)
+    "noise_median": 0.5,
+    "noise_pool_sd": 1.0,
+    # projection error sd at 30 days' horizon ~ HalfNormal(projection_sd); grows as sqrt(horizon / 30)
+    "projection_sd": 0.5,
+    # Student-t degrees of freedom of report errors (fixed; heavy tails bound a wild figure's pull)
+    "nu": 4.0,
+}
+
+
+def std_t_logcdf(z: pt.TensorVariable, nu: float) -> pt.TensorVariable:
+    """log F(z) of the standard Student-t with ``nu`` degrees of freedom."""
+    return pm.logcdf(pm.StudentT.dist(nu=nu, mu=0.0, sigma=1.0), z)
+
+
+def interval_logp(lo_z: pt.TensorVariable, hi_z: pt.TensorVariable, nu: float) -> pt.TensorVariable:
+    """log(F(hi_z) - F(lo_z)) for the standard Student-t, stable in both tails.
+
+    Intervals whose midpoint lies above 0 are reflected (F is symmetric), so the
+    difference is always taken in the lower tail, where log F keeps full
+    relative precision; ``logdiffexp`` then avoids subtracting probabilities.
+    """
+    upper = (lo_z + hi_z) > 0
+    a = pt.switch(upper, -hi_z, lo_z)
+    b = pt.switch(upper, -lo_z, hi_z)
+    return pm.math.logdiffexp(std_t_logcdf(b, nu), std_t_logcdf(a, nu))
+
+
+def resolve_priors(priors: Mapping[str, float] | None) -> dict[str, float]:
+    """Defaults overridden by ``priors``; unknown names are an error."""
+    priors = dict(priors or {})
+    unknown = sorted(set(priors) - set(DEFAULT_PRIORS))
+    if unknown:
+        raise ValueError(f"unknown prior names {unknown}; known: {sorted(DEFAULT_PRIORS)}")
+    out = {**DEFAULT_PRIORS, **{k: float(v) for k, v in priors.items()}}
+    bad = [k for k, v in out.items() if not np.isfinite(v) or v <= 0]
+    if bad:
+        raise ValueError(f"priors must be positive finite numbers: {bad}")
+    return out
+
+
+def reference_mask(design: Design, reference: Sequence[str] | None) -> np.ndarray:
+    """(origin,) 1.0 for origins assumed unbiased; raises for names that are not origins."""
+    mask = np.zeros(len(design.origins))
+    for name in reference or ():
+        if name not in design.origins:
+            raise ValueError(f"reference origin {name!r} is not an origin; origins: {design.origins}")
+        mask[design.origins.index(name)] = 1.0
+    return mask
+
+
+def coords(design: Design) -> dict[str, list]:
+    walking = np.flatnonzero(design.grid_len > 1)
+    return {
+        "quantity": design.quantities,
+        "origin": design.origins,
+        "scale": design.scale_groups,
+        "walk": [design.quantities[i] for i in walking],
+        "time": list(range(len(design.grid_quantity))),
+        "statement": list(range(design.n_statements)),
+        "point": list(np.flatnonzero(design.kind == KIND_CODE["point"])),
+    }
+
+
+def build_model(
+    design: Design, priors: Mapping[str, float] | None = None, reference: Sequence[str] | None = None
+) -> pm.Model:
+    """Build the consensus model.
+
+    Parameters
+    ----------
+    design
+        Arrays from `Claims.design` (scales declared).
+    priors
+        Overrides of `DEFAULT_PRIORS`.
+    reference
+        Origins assumed unbiased. ``None`` (default): biases sum to zero across
+        the origins of each scale group, i.e. the consensus is the average origin.
+
+    Returns
+    -------
+    pm.Model
+        Free variables are non-centred; ``latent`` (time), ``bias`` and
+        ``noise`` (origin, scale) are deterministics on the model scale.
+    """
+    p = resolve_priors(priors)
+    d = design
+    ref = reference_mask(d, reference)
+    nu = p["nu"]
+    Q, O, S = len(d.quantities), len(d.origins), len(d.scale_groups)
+    unit_q = d.unit[d.quantity_scale]  # (Q,)
+    walking = np.flatnonzero(d.grid_len > 1)
+    span = ((d.grid_len - 1) * d.step_days)[walking]  # days covered by each walking quantity
+    # statement -> scale group, and which (origin, scale) pairs carry any statement
+    st_scale = d.quantity_scale[d.quantity]
+    present = np.zeros((O, S))
+    present[d.origin, st_scale] = 1.0
+
+    # each quantity's level is anchored at the grid point of its median statement
+    anchor = np.array([np.sort(d.time[d.quantity == q])[(d.quantity == q).sum() // 2] for q in range(Q)])
+    # non-start grid points, and the walking quantity each belongs to
+    is_start = np.zeros(len(d.grid_quantity), dtype=bool)
+    is_start[d.grid_start] = True
+    steps = np.flatnonzero(~is_start)
+    walk_of_q = np.full(Q, -1)
+    walk_of_q[walking] = np.arange(len(walking))
+    step_walk = walk_of_q[d.grid_quantity[steps]]
+    step_days = d.step_days[d.grid_quantity[steps]]
+
+    with pm.Model(coords=coords(d)) as model:
+        # --- latent truth: level at the anchor + random walk with drift (non-centred)
+        level_z = pm.Normal("level_z", 0.0, 1.0, dims="quantity")
+        level = d.center + p["level_sd"] * unit_q * level_z
+        walk_scale = p["walk_sd"] * unit_q[walking] / np.sqrt(span)
+        walk_sigma = pm.HalfNormal("walk_sigma", sigma=walk_scale, dims="walk")
+        drift = pm.Normal("drift", 0.0, p["drift_sd"] * unit_q[walking] / span, dims="walk")
+        innov = pm.Normal("innovation_z", 0.0, 1.0, shape=len(steps))
+        increments = drift[step_walk] * step_days + walk_sigma[step_walk] * np.sqrt(step_days) * innov
+        path = pt.cumsum(pt.set_subtensor(pt.zeros(len(d.grid_quantity))[steps], increments))
+        latent = pm.Deterministic(
+            "latent", level[d.grid_quantity] + path - path[anchor][d.grid_quantity], dims="time"
+        )
+
+        # --- origins: bias (hierarchical, identified) and noise (pooled)
+        bias_sigma = pm.HalfNormal("bias_sigma", sigma=p["bias_sd"] * d.unit, dims="scale")
+        bias_z = pm.Normal("bias_z", 0.0, 1.0, dims=("origin", "scale"))
+        if reference:
+            free = bias_z * (1.0 - ref)[:, None]
+        else:  # sum to zero over the origins present in each scale group
+            mean_z = (bias_z * present).sum(axis=0) / np.maximum(present.sum(axis=0), 1.0)
+            free = bias_z - mean_z
+        bias = pm.Deterministic("bias", free * present * bias_sigma, dims=("origin", "scale"))
+
+        noise_mu = pm.Normal("noise_mu", np.log(p["noise_median"] * d.unit), 1.0, dims="scale")
+        noise_spread = pm.HalfNormal("noise_spread", sigma=p["noise_pool_sd"], dims="scale")
+        noise_z = pm.Normal("noise_z", 0.0, 1.0, dims=("origin", "scale"))
+        noise = pm.Deterministic("noise", pt.exp(noise_mu + noise_spread * noise_z), dims=("origin", "scale"))
+        projection_sigma = pm.HalfNormal("projection_sigma", sigma=p["projection_sd"] * d.unit, dims="scale")
+
+        # --- each statement: location and scale of the report it was
+        mu = latent[d.time] + bias[d.origin, st_scale]
+        sd = pt.sqrt(
+            noise[d.origin, st_scale] ** 2
+            + d.stderr**2
+            + projection_sigma[st_scale] ** 2 * (d.horizon_days / 30.0)
+        )
+
+        # --- likelihood, one term per statement, by kind
+        k = d.kind
+        pts = np.flatnonzero(k == KIND_CODE["point"])
+        if len(pts):
+            pm.StudentT("report", nu=nu, mu=mu[pts], sigma=sd[pts], observed=d.value[pts], dims="point")
+        lo = np.flatnonzero(k == KIND_CODE["at_least"])
+        if len(lo):  # P(report >= value) = F(-(value - mu) / sd)
+            pm.Potential("at_least", std_t_logcdf(-(d.value[lo] - mu[lo]) / sd[lo], nu).sum())
+        hi = np.flatnonzero(k == KIND_CODE["at_most"])
+        if len(hi):  # P(report <= value)
+            pm.Potential("at_most", std_t_logcdf((d.value[hi] - mu[hi]) / sd[hi], nu).sum())
+        rg = np.flatnonzero(k == KIND_CODE["range"])
+        if len(rg):  # P(low <= report <= high)
+            z_lo = (d.low[rg] - mu[rg]) / sd[rg]
+            z_hi = (d.high[rg] - mu[rg]) / sd[rg]
+            pm.Potential("range", interval_logp(z_lo, z_hi, nu).sum())
+    return model
