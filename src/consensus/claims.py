@@ -26,7 +26,19 @@ from .errors import ClaimsError, Problem
 from .figures import KINDS, Figure, parse_figure
 
 REQUIRED = ("quantity", "source", "date")
-OPTIONAL = ("kind", "value", "low", "high", "figure", "as_of", "cites", "outlet", "stderr", "note", "id")
+OPTIONAL = (
+    "kind",
+    "value",
+    "low",
+    "high",
+    "figure",
+    "as_of",
+    "cites",
+    "outlet",
+    "stderr",
+    "note",
+    "id",
+)
 COLUMNS = REQUIRED + OPTIONAL
 SCALES = ("log", "logit", "identity")
 KIND_CODE = {k: i for i, k in enumerate(KINDS)}  # point 0, at_least 1, at_most 2, range 3
@@ -75,7 +87,9 @@ def _describe(kind: str, value: float | None, low: float | None, high: float | N
     return f"range {low:g}-{high:g}" if kind == "range" else f"{kind} {value:g}"
 
 
-def _parse_row(rownum: int, cells: Mapping[str, str], vague, problems: list[Problem]) -> dict | None:
+def _parse_row(
+    rownum: int, cells: Mapping[str, str], vague, problems: list[Problem]
+) -> dict | None:
     """Validate one row; append problems; return the parsed row or None if it has any problem."""
     n_before = len(problems)
 
@@ -257,7 +271,9 @@ def read_claims(
     seen: dict[str, int] = {}
     for r in rows:
         if r["id"] and r["id"] in seen:
-            problems.append(Problem(r["row"], "id", r["id"], f"id already used on row {seen[r['id']]}"))
+            problems.append(
+                Problem(r["row"], "id", r["id"], f"id already used on row {seen[r['id']]}")
+            )
         seen.setdefault(r["id"], r["row"])
     if problems:
         raise ClaimsError(problems)
@@ -315,7 +331,9 @@ class Claims:
         # statements numbered in order of first appearance
         t["statement"] = t.groupby(_STATEMENT_KEY, dropna=False, sort=False).ngroup()
         carriers = t[~t["duplicate"]].assign(
-            carrier=lambda d: np.where(d["outlet"] != "", d["source"] + " (" + d["outlet"] + ")", d["source"])
+            carrier=lambda d: np.where(
+                d["outlet"] != "", d["source"] + " (" + d["outlet"] + ")", d["source"]
+            )
         )
         g = carriers.groupby("statement", sort=True)
         st = g[_STATEMENT_KEY].first()
@@ -386,11 +404,19 @@ class Claims:
         problems = []
         unknown = [q for q in scales if q not in qs]
         if unknown:
-            problems.append(Problem(None, "quantity", unknown, f"scales given for unknown quantities; known: {qs}"))
+            problems.append(
+                Problem(
+                    None, "quantity", unknown, f"scales given for unknown quantities; known: {qs}"
+                )
+            )
         resolved = {q: scales.get(q, "log") for q in qs}
         for q, s in resolved.items():
             if s not in SCALES:
-                problems.append(Problem(None, "quantity", q, f"unknown scale {s!r}; accepted: {', '.join(SCALES)}"))
+                problems.append(
+                    Problem(
+                        None, "quantity", q, f"unknown scale {s!r}; accepted: {', '.join(SCALES)}"
+                    )
+                )
         if problems:
             raise ClaimsError(problems)
         t = self.table
@@ -401,14 +427,22 @@ class Claims:
             bad_logit = (scale == "logit") & ((v <= 0) | (v >= 1))
             for i in np.flatnonzero(bad_log.to_numpy()):
                 problems.append(
-                    Problem(int(t["row"].iat[i]), c, v.iat[i],
-                            "a count (log scale) must be positive; declare the quantity "
-                            "scales={...: 'identity'} if it can be zero or negative")
+                    Problem(
+                        int(t["row"].iat[i]),
+                        c,
+                        v.iat[i],
+                        "a count (log scale) must be positive; declare the quantity "
+                        "scales={...: 'identity'} if it can be zero or negative",
+                    )
                 )
             for i in np.flatnonzero(bad_logit.to_numpy()):
                 problems.append(
-                    Problem(int(t["row"].iat[i]), c, v.iat[i],
-                            "a proportion (logit scale) must lie strictly between 0 and 1")
+                    Problem(
+                        int(t["row"].iat[i]),
+                        c,
+                        v.iat[i],
+                        "a proportion (logit scale) must lie strictly between 0 and 1",
+                    )
                 )
         if problems:
             problems.sort(key=lambda p: (p.row or 0, p.column or ""))
@@ -416,7 +450,9 @@ class Claims:
         return Claims(self.table, self.statements, resolved, self.extra_columns, self.vague)
 
     # ------------------------------------------------------------------ design
-    def design(self, *, freq: str | int | None = None, max_steps: int = DEFAULT_MAX_STEPS) -> Design:
+    def design(
+        self, *, freq: str | int | None = None, max_steps: int = DEFAULT_MAX_STEPS
+    ) -> Design:
         """Numeric arrays for the model builder (see `Design`). Scales must be declared."""
         return Design.build(self, freq=freq, max_steps=max_steps)
 
@@ -528,7 +564,9 @@ class Design:
         low = to_model_scale(st["low"].to_numpy(), scale)
         high = to_model_scale(st["high"].to_numpy(), scale)
         # a figure's representative number: point/bound value, or the range midpoint
-        ref = np.where(st["kind"] == "range", (st["low"] + st["high"]) / 2, st["value"]).astype(float)
+        ref = np.where(st["kind"] == "range", (st["low"] + st["high"]) / 2, st["value"]).astype(
+            float
+        )
         se = st["stderr"].fillna(0.0).to_numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
             se_model = np.select(

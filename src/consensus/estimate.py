@@ -25,7 +25,7 @@ from .errors import ConvergenceWarning
 from .model import DEFAULT_PRIORS, build_model, resolve_priors
 
 #: Chosen by measurement (benchmarks/performance.py, "samplers"): see benchmarks/README.md.
-DEFAULT_SAMPLER = "pymc"
+DEFAULT_SAMPLER = "nutpie"
 SAMPLERS = ("pymc", "nutpie", "numpyro")
 METHODS = ("nuts", "advi", "pathfinder")
 FORMAT_VERSION = 1
@@ -79,7 +79,11 @@ class Diagnostics:
         tips = []
         if self.divergences:
             tips.append("raise target_accept (e.g. fit(..., target_accept=0.99))")
-        if self.chains > 1 and not self.rhat_max < RHAT_MAX or self.ess_bulk_min < ESS_PER_CHAIN_MIN * self.chains:
+        if (
+            self.chains > 1
+            and not self.rhat_max < RHAT_MAX
+            or self.ess_bulk_min < ESS_PER_CHAIN_MIN * self.chains
+        ):
             tips.append("sample longer (tune=2000, draws=2000)")
         tips.append("name a trusted origin as reference=[...] to pin the biases")
         tips.append("or tighten priors (priors={'bias_sd': 0.5, 'walk_sd': 0.5})")
@@ -87,7 +91,11 @@ class Diagnostics:
 
 
 def _monitored(posterior: xr.Dataset) -> list[str]:
-    return [v for v in ("latent", "bias", "noise", "walk_sigma", "drift", "bias_sigma") if v in posterior]
+    return [
+        v
+        for v in ("latent", "bias", "noise", "walk_sigma", "drift", "bias_sigma")
+        if v in posterior
+    ]
 
 
 def compute_diagnostics(idata: xr.DataTree) -> Diagnostics:
@@ -103,19 +111,18 @@ def compute_diagnostics(idata: xr.DataTree) -> Diagnostics:
     ess_b = az.ess(post, var_names=names, method="bulk")
     ess_t = az.ess(post, var_names=names, method="tail")
     for v in names:
-        var = post[v]
-        sd = var.std(("chain", "draw"))
-        live = sd > 0
-        def worst(ds, fn, default):
-            x = ds[v].where(live)
-            val = fn(x)
-            return float(val) if np.isfinite(val) else default
+        live = post[v].std(("chain", "draw")) > 0
+
+        def worst(ds, reduce, default, v=v, live=live):
+            val = float(getattr(ds[v].where(live), reduce)())  # xarray skips NaN
+            return val if np.isfinite(val) else default
+
         rows.append(
             {
                 "variable": v,
-                "rhat_max": worst(rhat, lambda x: x.max(), 1.0) if rhat is not None else np.nan,
-                "ess_bulk_min": worst(ess_b, lambda x: x.min(), np.inf),
-                "ess_tail_min": worst(ess_t, lambda x: x.min(), np.inf),
+                "rhat_max": worst(rhat, "max", 1.0) if rhat is not None else np.nan,
+                "ess_bulk_min": worst(ess_b, "min", np.inf),
+                "ess_tail_min": worst(ess_t, "min", np.inf),
             }
         )
     per = pd.DataFrame(rows)
@@ -235,7 +242,18 @@ def fit(
 def _sample(model, config: dict, *, progressbar: bool, cores: int | None) -> xr.DataTree:
     import pymc as pm
 
-    keep = ["latent", "bias", "noise", "walk_sigma", "drift", "bias_sigma", "noise_mu", "noise_spread", "projection_sigma", "level_z"]
+    keep = [
+        "latent",
+        "bias",
+        "noise",
+        "walk_sigma",
+        "drift",
+        "bias_sigma",
+        "noise_mu",
+        "noise_spread",
+        "projection_sigma",
+        "level_z",
+    ]
     with model:
         if config["method"] == "nuts":
             kwargs: dict[str, Any] = {}
@@ -256,9 +274,14 @@ def _sample(model, config: dict, *, progressbar: bool, cores: int | None) -> xr.
             n_iter = 30_000 if config["method"] == "advi" else None
             if config["method"] == "advi":
                 approx = pm.fit(
-                    n=n_iter, method="advi", random_seed=config["random_seed"], progressbar=progressbar
+                    n=n_iter,
+                    method="advi",
+                    random_seed=config["random_seed"],
+                    progressbar=progressbar,
                 )
-                idata = approx.sample(config["draws"] * config["chains"], random_seed=config["random_seed"])
+                idata = approx.sample(
+                    config["draws"] * config["chains"], random_seed=config["random_seed"]
+                )
             else:
                 import pymc_extras as pmx
 
@@ -273,7 +296,9 @@ def _sample(model, config: dict, *, progressbar: bool, cores: int | None) -> xr.
     tree = {"posterior": post}
     if "sample_stats" in idata.children:
         ss = idata.sample_stats.to_dataset()
-        tree["sample_stats"] = ss[[v for v in ("diverging", "tree_depth", "energy", "lp") if v in ss]]
+        tree["sample_stats"] = ss[
+            [v for v in ("diverging", "tree_depth", "energy", "lp") if v in ss]
+        ]
     return xr.DataTree.from_dict(tree)
 
 
@@ -400,7 +425,13 @@ class Estimate:
         latent, bias, noise, proj = latent[::step], bias[::step], noise[::step], proj[::step]
         s = d.quantity_scale[d.quantity]
         mu = latent[:, d.time] + bias[:, d.origin, s]
-        sd = np.sqrt(noise[:, d.origin, s] ** 2 + d.stderr**2 + proj[:, s] ** 2 * d.horizon_days / 30.0)
+        floor = self.config["priors"]["noise_floor"] * d.unit[s]
+        sd = np.sqrt(
+            noise[:, d.origin, s] ** 2
+            + floor**2
+            + d.stderr**2
+            + proj[:, s] ** 2 * d.horizon_days / 30.0
+        )
         return mu, sd
 
     def claims(self) -> pd.DataFrame:
@@ -424,14 +455,20 @@ class Estimate:
         cdf_lo = stats.t.cdf((d.low - mu) / sd, nu).mean(axis=0)
         cdf_hi = stats.t.cdf((d.high - mu) / sd, nu).mean(axis=0)
         p = np.select(
-            [d.kind == KIND_CODE["point"], d.kind == KIND_CODE["at_least"], d.kind == KIND_CODE["at_most"]],
+            [
+                d.kind == KIND_CODE["point"],
+                d.kind == KIND_CODE["at_least"],
+                d.kind == KIND_CODE["at_most"],
+            ],
             [2 * np.minimum(pct, 1 - pct), 1 - pct, pct],
             cdf_hi - cdf_lo,
         )
         latent = self._draws("latent")[:, d.time]
         scales = np.array(self.design.scale_groups)[d.quantity_scale[d.quantity]]
         out = self.claims_data.statements.copy()
-        out["truth_median"] = [from_model_scale(np.median(latent[:, i]), s) for i, s in enumerate(scales)]
+        out["truth_median"] = [
+            from_model_scale(np.median(latent[:, i]), s) for i, s in enumerate(scales)
+        ]
         out["expected"] = [from_model_scale(np.median(mu[:, i]), s) for i, s in enumerate(scales)]
         out["percentile"] = pct
         out["p_value"] = np.clip(p, 0.0, 1.0)
@@ -523,7 +560,9 @@ class Estimate:
     def to_netcdf(self, path: str | Path) -> None:
         """Save claims, config and posterior in one netCDF file (h5netcdf; no pickle)."""
         frame = self.claims_data.to_frame()
-        claims_ds = xr.Dataset({c: ("row", frame[c].astype(str).to_numpy(dtype=object)) for c in frame.columns})
+        claims_ds = xr.Dataset(
+            {c: ("row", frame[c].astype(str).to_numpy(dtype=object)) for c in frame.columns}
+        )
         tree = self.idata.copy()
         tree["claims"] = xr.DataTree(claims_ds)
         tree.attrs = {**tree.attrs, "consensus_config": json.dumps(self.config)}

@@ -36,7 +36,10 @@ DEFAULT_PRIORS: dict[str, float] = {
     # typical origin noise: log noise ~ Normal(log(noise_median) + noise_spread * z) with the
     # population centre itself ~ Normal(log(noise_median), 1) and noise_spread ~ HalfNormal(noise_pool_sd)
     "noise_median": 0.5,
-    "noise_pool_sd": 1.0,
+    "noise_pool_sd": 0.5,
+    # floor of every report's error sd: figures are rounded ("about 12,000"), so no report is
+    # exact; also keeps the sampler out of the funnel where noise -> 0 (0.05 units ~ 3.5 % on counts)
+    "noise_floor": 0.05,
     # projection error sd at 30 days' horizon ~ HalfNormal(projection_sd); grows as sqrt(horizon / 30)
     "projection_sd": 0.5,
     # Student-t degrees of freedom of report errors (fixed; heavy tails bound a wild figure's pull)
@@ -80,7 +83,9 @@ def reference_mask(design: Design, reference: Sequence[str] | None) -> np.ndarra
     mask = np.zeros(len(design.origins))
     for name in reference or ():
         if name not in design.origins:
-            raise ValueError(f"reference origin {name!r} is not an origin; origins: {design.origins}")
+            raise ValueError(
+                f"reference origin {name!r} is not an origin; origins: {design.origins}"
+            )
         mask[design.origins.index(name)] = 1.0
     return mask
 
@@ -99,7 +104,9 @@ def coords(design: Design) -> dict[str, list]:
 
 
 def build_model(
-    design: Design, priors: Mapping[str, float] | None = None, reference: Sequence[str] | None = None
+    design: Design,
+    priors: Mapping[str, float] | None = None,
+    reference: Sequence[str] | None = None,
 ) -> pm.Model:
     """Build the consensus model.
 
@@ -123,22 +130,24 @@ def build_model(
     d = design
     ref = reference_mask(d, reference)
     nu = p["nu"]
-    Q, O, S = len(d.quantities), len(d.origins), len(d.scale_groups)
+    n_q, n_o, n_s = len(d.quantities), len(d.origins), len(d.scale_groups)
     unit_q = d.unit[d.quantity_scale]  # (Q,)
     walking = np.flatnonzero(d.grid_len > 1)
     span = ((d.grid_len - 1) * d.step_days)[walking]  # days covered by each walking quantity
     # statement -> scale group, and which (origin, scale) pairs carry any statement
     st_scale = d.quantity_scale[d.quantity]
-    present = np.zeros((O, S))
+    present = np.zeros((n_o, n_s))
     present[d.origin, st_scale] = 1.0
 
     # each quantity's level is anchored at the grid point of its median statement
-    anchor = np.array([np.sort(d.time[d.quantity == q])[(d.quantity == q).sum() // 2] for q in range(Q)])
+    anchor = np.array(
+        [np.sort(d.time[d.quantity == q])[(d.quantity == q).sum() // 2] for q in range(n_q)]
+    )
     # non-start grid points, and the walking quantity each belongs to
     is_start = np.zeros(len(d.grid_quantity), dtype=bool)
     is_start[d.grid_start] = True
     steps = np.flatnonzero(~is_start)
-    walk_of_q = np.full(Q, -1)
+    walk_of_q = np.full(n_q, -1)
     walk_of_q[walking] = np.arange(len(walking))
     step_walk = walk_of_q[d.grid_quantity[steps]]
     step_days = d.step_days[d.grid_quantity[steps]]
@@ -151,7 +160,9 @@ def build_model(
         walk_sigma = pm.HalfNormal("walk_sigma", sigma=walk_scale, dims="walk")
         drift = pm.Normal("drift", 0.0, p["drift_sd"] * unit_q[walking] / span, dims="walk")
         innov = pm.Normal("innovation_z", 0.0, 1.0, shape=len(steps))
-        increments = drift[step_walk] * step_days + walk_sigma[step_walk] * np.sqrt(step_days) * innov
+        increments = (
+            drift[step_walk] * step_days + walk_sigma[step_walk] * np.sqrt(step_days) * innov
+        )
         path = pt.cumsum(pt.set_subtensor(pt.zeros(len(d.grid_quantity))[steps], increments))
         latent = pm.Deterministic(
             "latent", level[d.grid_quantity] + path - path[anchor][d.grid_quantity], dims="time"
@@ -170,13 +181,18 @@ def build_model(
         noise_mu = pm.Normal("noise_mu", np.log(p["noise_median"] * d.unit), 1.0, dims="scale")
         noise_spread = pm.HalfNormal("noise_spread", sigma=p["noise_pool_sd"], dims="scale")
         noise_z = pm.Normal("noise_z", 0.0, 1.0, dims=("origin", "scale"))
-        noise = pm.Deterministic("noise", pt.exp(noise_mu + noise_spread * noise_z), dims=("origin", "scale"))
-        projection_sigma = pm.HalfNormal("projection_sigma", sigma=p["projection_sd"] * d.unit, dims="scale")
+        noise = pm.Deterministic(
+            "noise", pt.exp(noise_mu + noise_spread * noise_z), dims=("origin", "scale")
+        )
+        projection_sigma = pm.HalfNormal(
+            "projection_sigma", sigma=p["projection_sd"] * d.unit, dims="scale"
+        )
 
         # --- each statement: location and scale of the report it was
         mu = latent[d.time] + bias[d.origin, st_scale]
         sd = pt.sqrt(
             noise[d.origin, st_scale] ** 2
+            + (p["noise_floor"] * d.unit[st_scale]) ** 2
             + d.stderr**2
             + projection_sigma[st_scale] ** 2 * (d.horizon_days / 30.0)
         )
@@ -185,7 +201,9 @@ def build_model(
         k = d.kind
         pts = np.flatnonzero(k == KIND_CODE["point"])
         if len(pts):
-            pm.StudentT("report", nu=nu, mu=mu[pts], sigma=sd[pts], observed=d.value[pts], dims="point")
+            pm.StudentT(
+                "report", nu=nu, mu=mu[pts], sigma=sd[pts], observed=d.value[pts], dims="point"
+            )
         lo = np.flatnonzero(k == KIND_CODE["at_least"])
         if len(lo):  # P(report >= value) = F(-(value - mu) / sd)
             pm.Potential("at_least", std_t_logcdf(-(d.value[lo] - mu[lo]) / sd[lo], nu).sum())

@@ -85,8 +85,15 @@ def plot_trajectory(
     dates = traj["date"].to_numpy()
     single = len(traj) == 1
     if single:  # one grid date: draw the interval as a bar, not a band
-        ax.errorbar(dates, traj["median"], yerr=[traj["median"] - traj["lower"], traj["upper"] - traj["median"]],
-                    color="0.2", lw=6, alpha=0.25, capsize=0)
+        ax.errorbar(
+            dates,
+            traj["median"],
+            yerr=[traj["median"] - traj["lower"], traj["upper"] - traj["median"]],
+            color="0.2",
+            lw=6,
+            alpha=0.25,
+            capsize=0,
+        )
         ax.plot(dates, traj["median"], "s", color="0.1", ms=8)
     else:
         ax.fill_between(dates, traj["lower"], traj["upper"], color="C0", alpha=0.18, lw=0)
@@ -116,7 +123,10 @@ def _draw_claims(est: Estimate, quantity: str, ax: Axes, log: bool) -> list:
     st = est.claims_data.statements
     st = st[st["quantity"] == quantity]
     origins = list(dict.fromkeys(est.claims_data.statements["origin"]))
-    colors = {o: plt.get_cmap("tab10" if len(origins) <= 10 else "tab20")(i % 20) for i, o in enumerate(origins)}
+    colors = {
+        o: plt.get_cmap("tab10" if len(origins) <= 10 else "tab20")(i % 20)
+        for i, o in enumerate(origins)
+    }
     span = np.nanmax(st[["value", "low", "high"]].to_numpy(dtype=float)) - np.nanmin(
         st[["value", "low", "high"]].to_numpy(dtype=float)
     )
@@ -131,17 +141,37 @@ def _draw_claims(est: Estimate, quantity: str, ax: Axes, log: bool) -> list:
             if kind == "point":
                 ax.plot([x], [s["value"]], "o", mfc=face, mec=c, ms=8, mew=1.8, zorder=5)
             elif kind == "range":
-                ax.plot([x, x], [s["low"], s["high"]], color=c, lw=3, solid_capstyle="butt", zorder=5,
-                        ls="--" if projection else "-")
+                ax.plot(
+                    [x, x],
+                    [s["low"], s["high"]],
+                    color=c,
+                    lw=3,
+                    solid_capstyle="butt",
+                    zorder=5,
+                    ls="--" if projection else "-",
+                )
                 ax.plot([x, x], [s["low"], s["high"]], "_", color=c, ms=12, mew=2, zorder=5)
             else:
                 v = s["value"]
                 up = kind == "at_least"
-                tip = (v * _ARROW if up else v / _ARROW) if log else (v + (1 if up else -1) * 0.08 * (span or abs(v) or 1))
-                ax.annotate("", xy=(x, tip), xytext=(x, v), zorder=5,
-                            arrowprops={"arrowstyle": "-|>", "color": c, "lw": 1.8,
-                                        "ls": "--" if projection else "-"})
-                ax.plot([x], [v], "_" , color=c, ms=14, mew=2.5, zorder=5)
+                tip = (
+                    (v * _ARROW if up else v / _ARROW)
+                    if log
+                    else (v + (1 if up else -1) * 0.08 * (span or abs(v) or 1))
+                )
+                ax.annotate(
+                    "",
+                    xy=(x, tip),
+                    xytext=(x, v),
+                    zorder=5,
+                    arrowprops={
+                        "arrowstyle": "-|>",
+                        "color": c,
+                        "lw": 1.8,
+                        "ls": "--" if projection else "-",
+                    },
+                )
+                ax.plot([x], [v], "_", color=c, ms=14, mew=2.5, zorder=5)
                 if projection:
                     ax.plot([x], [v], "o", mfc="none", mec=c, ms=6, mew=1.5, zorder=5)
         handles.append(Line2D([], [], marker="o", ls="", color=colors[origin], label=origin))
@@ -149,7 +179,9 @@ def _draw_claims(est: Estimate, quantity: str, ax: Axes, log: bool) -> list:
         Line2D([], [], marker="o", ls="", color="0.3", label="point claim"),
         Line2D([], [], marker=r"$\uparrow$", ls="", color="0.3", ms=10, label="at least / at most"),
         Line2D([], [], marker="|", ls="", color="0.3", ms=12, mew=3, label="range"),
-        Line2D([], [], marker="o", ls="", mfc="none", color="0.3", label="projection (at its as_of)"),
+        Line2D(
+            [], [], marker="o", ls="", mfc="none", color="0.3", label="projection (at its as_of)"
+        ),
     ]
     return handles
 
@@ -179,7 +211,9 @@ def plot_sources(
     ax.plot(src["bias"], y, "o", color="C0", ms=7)
     none = 1.0 if scale == "log" else 0.0
     ax.axvline(none, color="0.3", ls="--", lw=1)
-    ax.set_yticks(y, [f"{s} (n={n})" for s, n in zip(src["source"], src["n_statements"], strict=True)])
+    ax.set_yticks(
+        y, [f"{s} (n={n})" for s, n in zip(src["source"], src["n_statements"], strict=True)]
+    )
     if scale == "log":
         ax.set_xscale("log")
         ax.set_xlabel(f"bias factor (1 = no bias; {prob:.0%} interval)")

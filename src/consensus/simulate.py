@@ -1,0 +1,598 @@
+"""Simulated claims with a known truth, for testing and benchmarking the model.
+
+`simulate` draws a latent truth for each quantity, a set of origins with their
+own bias and noise, and statements by those origins, some of them bounds,
+ranges or projections, some relayed by outlets. It returns the claims table in
+the contract format of `consensus.read_claims` together with the truth and the
+origins' parameters, so that an estimate can be scored against what really
+happened.
+
+Generative process
+------------------
+Everything is drawn on the *model scale*: ``log`` (counts; natural units are
+``exp`` of it) or ``identity`` (real numbers).
+
+1. **Truth.** Quantity ``q`` (named ``"q0"``, ``"q1"``, ...) starts on day 0 at
+   ``L_q = log(level) + level_spread * z`` (``level + level_spread * z`` on the
+   identity scale), with ``z ~ N(0, 1)``, and moves each day by
+   ``d_q + walk_sd * z_t``, where the drift ``d_q ~ N(0, drift_sd)`` is fixed
+   per quantity. The truth is returned on every day from ``start`` to the end
+   of the span (``n_days`` days, longer when a projection's ``as_of`` lies
+   beyond it).
+2. **Origins.** Origin ``o`` (``"origin_00"``, ...) has a bias
+   ``b_o ~ N(0, bias_sd)`` and a noise sd ``s_o = noise_mean * exp(noise_spread
+   * z)`` (lognormal with median ``noise_mean``). With ``zero_sum_bias`` the
+   biases are centred so that their mean over the origins that made any
+   statement is 0, the model's default identification. ``heavy_tailed`` origins,
+   picked at random, make Student-t errors with ``heavy_df`` degrees of freedom.
+   Origins differ in how prolific they are: statement ``i`` is by origin ``o``
+   with probability proportional to ``1 / (o + 1) ** propensity_exponent``
+   (Zipf-like: ``origin_00`` is the most prolific), except that every origin
+   makes at least one statement when there are at least as many statements as
+   origins.
+3. **Statements.** Each quantity gets ``claims_per_quantity`` statements (rows
+   before relays) made on days drawn uniformly over the span. A statement by
+   ``o`` about ``q`` refers to the truth at ``as_of`` and reports, on the model
+   scale, ``y = latent_q(as_of) + b_o + s_o * e`` with ``e ~ N(0, 1)`` (or
+   Student-t for heavy-tailed origins). A share ``projection_share`` of the
+   statements are projections: ``as_of = date + h`` with ``h`` uniform on
+   ``1..max_horizon_days`` days, and ``y`` carries an extra
+   ``N(0, projection_sd * sqrt(h / 30))`` error (``projection_sd`` is the extra
+   sd at a 30-day horizon, as in the model). Otherwise ``as_of = date``.
+4. **Figures.** With ``Y`` the figure in natural units (``exp(y)`` on the log
+   scale, ``y`` on the identity scale), exact shares of the statements are
+   bounds and ranges; the rest are points:
+
+   ============  =========================================  ===========================================
+   kind          log scale                                  identity scale (``u = noise_mean``)
+   ============  =========================================  ===========================================
+   ``point``     ``value = Y``                              ``value = Y``
+   ``at_least``  ``value = Y * U(0.5, 0.9)``                ``value = Y - u * U(0.5, 3.0)``
+   ``at_most``   ``value = Y * U(1.1, 2.0)``                ``value = Y + u * U(0.5, 3.0)``
+   ``range``     ``low = Y * U(0.6, 0.95)``,                ``low = Y - u * U(0.3, 2.0)``,
+                 ``high = Y * U(1.05, 1.6)``                ``high = Y + u * U(0.3, 2.0)``
+   ============  =========================================  ===========================================
+
+   so the origin's belief ``Y`` always satisfies its bound or lies in its
+   range. Figures are then rounded as news reports round them: to
+   ``round_sig`` significant figures on the log scale; on the identity scale
+   to a multiple of ``10 ** (floor(log10(noise_mean)) - round_sig + 1)`` (the
+   same relative precision against the typical noise). Points round to the
+   nearest, lower bounds (``at_least``, a range's ``low``) down and upper
+   bounds up, so rounding never breaks a bound. Rounding adds a small error to
+   points (at most half a unit in the last place: up to 5% at 2 significant
+   figures, sd about 1.5-3% on the log scale), which the model absorbs into
+   the origins' noise; ``round_sig=None`` disables it. Should two distinct
+   statements by one origin about one quantity and ``as_of`` round to the same
+   figure (which the claims reader would take for one statement relayed
+   twice), the later one is given one more significant figure until they
+   differ.
+5. **Relays.** An exact share ``relay_share`` of the statements is relayed by
+   1 to ``max_relays`` distinct outlets (``"outlet_00"``, ..., chosen with
+   Zipf-like propensity): each relay is an extra row with ``source`` and
+   ``outlet`` the outlet's name, ``cites`` the origin, and the statement's
+   ``as_of``, kind and figure. A relay is dated ``relay_delay_days`` or fewer
+   days after the statement (0 by default: same day). The origin's own row
+   has ``source`` the origin, ``cites`` and ``outlet`` empty.
+
+``stderr`` is always missing (NaN). Ids are ``"s<statement>"`` for the
+origin's row and ``"s<statement>-r<k>"`` for its ``k``-th relay; rows are
+sorted by date. The same ``random_seed`` gives identical output; the truth,
+the origins and the statements use separate random streams, so changing how
+claims are made (shares, relays, counts) leaves the truth and the origins'
+biases and noises of a seed unchanged (as long as ``n_quantities``,
+``n_days``, ``n_origins`` and the truth's and origins' arguments stay the
+same).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["CLAIM_COLUMNS", "Simulation", "simulate"]
+
+#: Columns of the simulated claims table, in order (the claims contract).
+CLAIM_COLUMNS = (
+    "quantity",
+    "source",
+    "date",
+    "kind",
+    "value",
+    "low",
+    "high",
+    "as_of",
+    "cites",
+    "outlet",
+    "stderr",
+    "id",
+)
+_KINDS = ("point", "at_least", "at_most", "range")
+
+# how bounds and ranges relate to the origin's figure Y (see the module docstring)
+_LOG_AT_LEAST = (0.5, 0.9)  # value = Y * U(...)
+_LOG_AT_MOST = (1.1, 2.0)
+_LOG_RANGE_LOW = (0.6, 0.95)
+_LOG_RANGE_HIGH = (1.05, 1.6)
+_ID_BOUND = (0.5, 3.0)  # value = Y -/+ noise_mean * U(...)
+_ID_RANGE = (0.3, 2.0)  # low = Y - noise_mean * U(...), high = Y + noise_mean * U(...)
+
+_LOG_CLIP = 300.0  # |y| on the log scale is clipped here so exp(y) stays finite and positive
+_T_CLIP = 1e6  # a Student-t draw is clipped here (only df near 0 reaches it)
+_MAX_EXTRA_DIGITS = 12  # after this many extra digits a colliding figure is left unrounded
+
+
+@dataclass
+class Simulation:
+    """Output of `simulate`.
+
+    Attributes
+    ----------
+    claims
+        The claims table in the contract format (columns `CLAIM_COLUMNS`):
+        dates as ISO ``YYYY-MM-DD`` strings, numbers as floats (NaN where not
+        applicable), ``cites``/``outlet`` empty strings where not applicable.
+        `consensus.read_claims` reads it as is.
+    truth
+        ``quantity``, ``date`` (Timestamp) and ``value`` (natural units): the
+        latent truth on every day of each quantity's span.
+    origins
+        One row per origin: ``origin``, ``bias`` (multiplicative on the log
+        scale, i.e. the model-scale bias is ``log(bias)``; additive on the
+        identity scale), ``noise`` (sd on the model scale), ``heavy_tailed``
+        (bool), and for information ``propensity`` (probability that a
+        statement is by this origin, before every origin is given one) and
+        ``n_statements`` (statements made, relays not counted).
+    params
+        Every argument used, with the seed actually drawn when
+        ``random_seed`` was None (JSON-serialisable): ``simulate(**params)``
+        reproduces the simulation.
+    """
+
+    claims: pd.DataFrame
+    truth: pd.DataFrame
+    origins: pd.DataFrame
+    params: dict
+
+
+def _zipf(n: int, exponent: float) -> np.ndarray:
+    w = 1.0 / np.arange(1, n + 1, dtype=float) ** exponent
+    return w / w.sum()
+
+
+def _round_to(x: np.ndarray, k: np.ndarray, mode: np.ndarray) -> np.ndarray:
+    """Round ``x`` to a multiple of ``10 ** k``, elementwise: ``mode`` 0 nearest, 1 down, 2 up."""
+    p = 10.0 ** np.abs(k)  # exact powers of ten up to 1e22: divide or multiply by them
+    up = k >= 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = np.where(up, x / p, x * p)
+        y = np.select([mode == 1, mode == 2], [np.floor(y), np.ceil(y)], np.round(y))
+        out = np.where(up, y * p, y / p)
+    return np.where(np.isfinite(out), out, x)
+
+
+def _round_figures(
+    x: np.ndarray,
+    mode: np.ndarray,
+    extra: np.ndarray,
+    scale: str,
+    round_sig: int | None,
+    k_identity: float,
+) -> np.ndarray:
+    """Round figures as reported, with ``extra`` more digits per figure (the collision fix)."""
+    if round_sig is None:
+        return x.copy()
+    if scale == "log":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = np.floor(np.log10(np.abs(x))) - (round_sig - 1) - extra
+    else:
+        k = k_identity - extra
+    out = _round_to(x, np.nan_to_num(k, nan=0.0), mode)
+    keep = ~np.isfinite(x) | (extra > _MAX_EXTRA_DIGITS)
+    if scale == "log":
+        keep |= out <= 0
+    return np.where(keep, x, out)
+
+
+def _take(names, codes: np.ndarray):
+    """``names[codes]`` as a pandas string array."""
+    return pd.Series(list(names), dtype=object).astype(str).array.take(codes)
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise ValueError(message)
+
+
+def simulate(
+    *,
+    n_quantities: int = 3,
+    n_days: int = 60,
+    n_origins: int = 8,
+    claims_per_quantity: int = 40,
+    scale: str = "log",
+    start: str = "2024-01-01",
+    level: float = 5000.0,
+    level_spread: float = 1.0,
+    drift_sd: float = 0.0,
+    walk_sd: float = 0.02,
+    bias_sd: float = 0.3,
+    noise_mean: float = 0.15,
+    noise_spread: float = 0.5,
+    heavy_tailed: int = 0,
+    heavy_df: float = 1.5,
+    share_at_least: float = 0.0,
+    share_at_most: float = 0.0,
+    share_range: float = 0.0,
+    relay_share: float = 0.0,
+    max_relays: int = 5,
+    n_outlets: int = 20,
+    relay_delay_days: int = 0,
+    projection_share: float = 0.0,
+    max_horizon_days: int = 60,
+    projection_sd: float = 0.1,
+    propensity_exponent: float = 1.0,
+    round_sig: int | None = 2,
+    zero_sum_bias: bool = True,
+    random_seed: int | None = None,
+) -> Simulation:
+    """Simulate claims about quantities that change over time, with the truth behind them.
+
+    The generative process is described in the module docstring
+    (`consensus.simulate`). All sds are on the model scale (log for
+    ``scale="log"``, natural units for ``"identity"``).
+
+    Parameters
+    ----------
+    n_quantities
+        Number of quantities, named ``"q0"``, ``"q1"``, ...
+    n_days
+        Days in the span over which statements are made (from ``start``).
+    n_origins
+        Number of origins, named ``"origin_00"``, ...
+    claims_per_quantity
+        Statements per quantity (the origins' own rows; relays come on top).
+    scale
+        ``"log"`` (positive counts) or ``"identity"`` (real numbers).
+    start
+        First day of the span, ISO ``YYYY-MM-DD``.
+    level
+        Log scale: typical initial level in natural units (its log is the
+        centre of the quantities' initial levels). Identity: the centre itself.
+    level_spread
+        Sd of the quantities' initial levels around the centre, model scale.
+    drift_sd
+        Sd of each quantity's drift per day, model scale (0: no trend).
+    walk_sd
+        Sd of the random walk per sqrt(day), model scale.
+    bias_sd
+        Sd of the origins' biases, model scale.
+    noise_mean
+        Median of the origins' noise sds, model scale.
+    noise_spread
+        Log-sd of the origins' noise sds around ``noise_mean``.
+    heavy_tailed
+        Number of origins (picked at random) whose errors are Student-t.
+    heavy_df
+        Degrees of freedom of those errors (1.5: infinite variance; draws are
+        clipped at 1e6 standard units).
+    share_at_least, share_at_most, share_range
+        Shares of the statements that are lower bounds, upper bounds and
+        ranges (rounded to whole statements; the rest are points). Their sum
+        may not exceed 1.
+    relay_share
+        Share of the statements relayed by outlets (rounded to whole
+        statements).
+    max_relays
+        A relayed statement gets 1 to ``max_relays`` relays (uniformly), each
+        from a distinct outlet.
+    n_outlets
+        Number of outlets, named ``"outlet_00"``, ...; at least ``max_relays``
+        when there are relays.
+    relay_delay_days
+        A relay is dated 0 to ``relay_delay_days`` days after the statement
+        (uniformly). With 0 (default) relays share the statement's date; with
+        more, a relay of a statement that is not a projection has ``as_of``
+        before its ``date``, as a later report of an older figure does.
+    projection_share
+        Share of the statements that are projections (rounded to whole
+        statements): ``as_of = date + h``, ``h`` uniform on
+        ``1..max_horizon_days`` days.
+    max_horizon_days
+        Longest projection horizon, days.
+    projection_sd
+        Sd of a projection's extra error at a 30-day horizon; it grows as
+        ``sqrt(h / 30)``.
+    propensity_exponent
+        Zipf exponent of how prolific origins (and outlets) are: weight
+        ``1 / rank ** exponent``; 0 makes them equally prolific.
+    round_sig
+        Significant figures of reported figures (log scale); on the identity
+        scale the same relative precision against ``noise_mean`` (see the module
+        docstring). Rounding adds a small error to points. None: no rounding.
+    zero_sum_bias
+        Centre the biases so that their mean over the origins with statements
+        is 0 on the model scale (the model's default identification).
+    random_seed
+        Seed of the random numbers; None draws one (recorded in ``params``).
+
+    Returns
+    -------
+    Simulation
+        ``claims``, ``truth``, ``origins`` and ``params``.
+
+    Raises
+    ------
+    ValueError
+        For arguments out of range.
+
+    Examples
+    --------
+    >>> sim = simulate(n_quantities=2, claims_per_quantity=30, share_at_least=0.2,
+    ...                relay_share=0.3, projection_share=0.1, random_seed=1)
+    >>> list(sim.claims.columns) == list(CLAIM_COLUMNS)
+    True
+    """
+    params = {k: v for k, v in locals().items()}
+    # ---------------------------------------------------------------- checks
+    _check(scale in ("log", "identity"), f"scale must be 'log' or 'identity', got {scale!r}")
+    for name in ("n_quantities", "n_days", "n_origins"):
+        _check(
+            int(params[name]) == params[name] and params[name] >= 1,
+            f"{name} must be a positive integer",
+        )
+    _check(
+        int(claims_per_quantity) == claims_per_quantity and claims_per_quantity >= 1,
+        "claims_per_quantity must be a positive integer",
+    )
+    for name in (
+        "level_spread",
+        "drift_sd",
+        "walk_sd",
+        "bias_sd",
+        "noise_spread",
+        "projection_sd",
+        "propensity_exponent",
+    ):
+        _check(
+            math.isfinite(params[name]) and params[name] >= 0,
+            f"{name} must be a finite number >= 0",
+        )
+    _check(
+        math.isfinite(noise_mean) and noise_mean > 0, "noise_mean must be a positive finite number"
+    )
+    _check(
+        math.isfinite(level) and (level > 0 or scale == "identity"),
+        "level must be finite (and positive on the log scale)",
+    )
+    _check(
+        0 <= heavy_tailed <= n_origins and int(heavy_tailed) == heavy_tailed,
+        "heavy_tailed must be an integer between 0 and n_origins",
+    )
+    _check(heavy_df > 0, "heavy_df must be positive")
+    shares = {
+        "share_at_least": share_at_least,
+        "share_at_most": share_at_most,
+        "share_range": share_range,
+        "relay_share": relay_share,
+        "projection_share": projection_share,
+    }
+    for name, v in shares.items():
+        _check(0.0 <= v <= 1.0, f"{name} must lie between 0 and 1, got {v}")
+    _check(
+        share_at_least + share_at_most + share_range <= 1.0 + 1e-12,
+        "share_at_least + share_at_most + share_range may not exceed 1",
+    )
+    _check(
+        max_relays >= 1 and int(max_relays) == max_relays, "max_relays must be a positive integer"
+    )
+    _check(
+        relay_share == 0 or n_outlets >= max_relays,
+        "n_outlets must be at least max_relays (relays of a statement come from distinct outlets)",
+    )
+    _check(
+        relay_delay_days >= 0 and int(relay_delay_days) == relay_delay_days,
+        "relay_delay_days must be an integer >= 0",
+    )
+    _check(
+        max_horizon_days >= 1 and int(max_horizon_days) == max_horizon_days,
+        "max_horizon_days must be a positive integer",
+    )
+    _check(
+        round_sig is None or (int(round_sig) == round_sig and round_sig >= 1),
+        "round_sig must be a positive integer or None",
+    )
+    t0 = pd.Timestamp(start)
+    _check(t0 == t0.normalize(), "start must be a date (YYYY-MM-DD)")
+    params["start"] = t0.strftime("%Y-%m-%d")
+
+    if random_seed is None:
+        random_seed = int(np.random.SeedSequence().entropy)
+    params["random_seed"] = int(random_seed)
+    rng_truth, rng_origins, rng_st, rng_relay = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(int(random_seed)).spawn(4)
+    )
+    n_q, n_o, n_d = int(n_quantities), int(n_origins), int(n_days)
+    N = n_q * int(claims_per_quantity)
+    is_log = scale == "log"
+
+    # ----------------------------------------------------------------- truth
+    # drawn day by day (rows = days) so the first days do not depend on how long the span is
+    L = n_d + int(max_horizon_days)
+    centre = math.log(level) if is_log else float(level)
+    initial = centre + level_spread * rng_truth.standard_normal(n_q)
+    drift = drift_sd * rng_truth.standard_normal(n_q)
+    steps = drift + walk_sd * rng_truth.standard_normal((L - 1, n_q))
+    latent = (initial + np.vstack([np.zeros((1, n_q)), np.cumsum(steps, axis=0)])).T  # (n_q, L)
+
+    # --------------------------------------------------------------- origins
+    bias = bias_sd * rng_origins.standard_normal(n_o)
+    noise = noise_mean * np.exp(noise_spread * rng_origins.standard_normal(n_o))
+    heavy = np.zeros(n_o, dtype=bool)
+    heavy[rng_origins.choice(n_o, size=int(heavy_tailed), replace=False)] = True
+    propensity = _zipf(n_o, propensity_exponent)
+
+    # ------------------------------------------------------------ statements
+    quantity = np.repeat(np.arange(n_q), int(claims_per_quantity))
+    origin = rng_st.choice(n_o, size=N, p=propensity)
+    first = rng_st.permutation(N)[: min(N, n_o)]  # every origin makes at least one statement
+    origin[first] = np.arange(len(first))
+    day = rng_st.integers(0, n_d, size=N)
+    horizon = np.zeros(N, dtype=np.int64)
+    proj = rng_st.permutation(N)[: round(projection_share * N)]
+    horizon[proj] = rng_st.integers(1, int(max_horizon_days) + 1, size=len(proj))
+    as_of = day + horizon
+
+    kind = np.zeros(N, dtype=np.int64)
+    counts = [round(s * N) for s in (share_at_least, share_at_most, share_range)]
+    perm = rng_st.permutation(N)
+    edges = np.cumsum([0, *counts])
+    edges = np.minimum(edges, N)
+    for code in (1, 2, 3):
+        kind[perm[edges[code - 1] : edges[code]]] = code
+
+    present = np.bincount(origin, minlength=n_o) > 0
+    if zero_sum_bias:
+        bias = bias - bias[present].mean()
+
+    # ------------------------------------------------------------- figures
+    z = rng_st.standard_normal(N)
+    t = np.clip(rng_st.standard_t(heavy_df, size=N), -_T_CLIP, _T_CLIP)
+    e = np.where(heavy[origin], t, z)
+    proj_err = projection_sd * np.sqrt(horizon / 30.0) * rng_st.standard_normal(N)
+    y = latent[quantity, as_of] + bias[origin] + noise[origin] * e + proj_err
+    u1 = rng_st.random(N)
+    u2 = rng_st.random(N)
+
+    def uni(u: np.ndarray, lo_hi: tuple[float, float]) -> np.ndarray:
+        return lo_hi[0] + (lo_hi[1] - lo_hi[0]) * u
+
+    nan = np.full(N, np.nan)
+    if is_log:
+        Y = np.exp(np.clip(y, -_LOG_CLIP, _LOG_CLIP))
+        raw_value = np.select(
+            [kind == 0, kind == 1, kind == 2],
+            [Y, Y * uni(u1, _LOG_AT_LEAST), Y * uni(u1, _LOG_AT_MOST)],
+            nan,
+        )
+        raw_low = np.where(kind == 3, Y * uni(u1, _LOG_RANGE_LOW), nan)
+        raw_high = np.where(kind == 3, Y * uni(u2, _LOG_RANGE_HIGH), nan)
+    else:
+        Y = y
+        raw_value = np.select(
+            [kind == 0, kind == 1, kind == 2],
+            [Y, Y - noise_mean * uni(u1, _ID_BOUND), Y + noise_mean * uni(u1, _ID_BOUND)],
+            nan,
+        )
+        raw_low = np.where(kind == 3, Y - noise_mean * uni(u1, _ID_RANGE), nan)
+        raw_high = np.where(kind == 3, Y + noise_mean * uni(u2, _ID_RANGE), nan)
+
+    k_id = math.floor(math.log10(noise_mean)) - ((round_sig or 1) - 1)
+    # points round to the nearest (mode 0), lower bounds down (1), upper bounds up (2)
+    value_mode = np.select([kind == 1, kind == 2], [1, 2], 0)
+    extra = np.zeros(N, dtype=np.int64)
+
+    def rounded(i: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        args = (extra[i], scale, round_sig, k_id)
+        return (
+            _round_figures(raw_value[i], value_mode[i], *args),
+            _round_figures(raw_low[i], np.ones(len(i)), *args),
+            _round_figures(raw_high[i], np.full(len(i), 2), *args),
+        )
+
+    value, low, high = rounded(np.arange(N))
+    # distinct statements must stay distinct: the same origin, quantity, as_of and figure would
+    # read as one statement relayed; the later one gets one more digit until they differ
+    for _ in range(_MAX_EXTRA_DIGITS + 2):
+        key = pd.DataFrame(
+            {"q": quantity, "o": origin, "a": as_of, "k": kind, "v": value, "l": low, "h": high}
+        )
+        dup = np.flatnonzero(key.duplicated().to_numpy())
+        if not len(dup):
+            break
+        extra[dup] += 1
+        value[dup], low[dup], high[dup] = rounded(dup)
+
+    # ---------------------------------------------------------------- relays
+    n_rel = round(relay_share * N)
+    relayed = rng_relay.permutation(N)[:n_rel]
+    n_each = rng_relay.integers(1, int(max_relays) + 1, size=n_rel)
+    if n_rel:
+        # weighted sampling without replacement (Gumbel top-k)
+        keys = np.log(_zipf(int(n_outlets), propensity_exponent)) + rng_relay.gumbel(
+            size=(n_rel, int(n_outlets))
+        )
+        top = np.argsort(-keys, axis=1, kind="stable")[:, : int(max_relays)]
+        take = np.arange(int(max_relays))[None, :] < n_each[:, None]
+        rel_stmt = np.repeat(relayed, n_each)
+        rel_outlet = top[take]
+        rel_no = (np.cumsum(take, axis=1))[take]
+    else:
+        rel_stmt = np.zeros(0, dtype=np.int64)
+        rel_outlet = np.zeros(0, dtype=np.int64)
+        rel_no = np.zeros(0, dtype=np.int64)
+    rel_day = day[rel_stmt] + rng_relay.integers(0, int(relay_delay_days) + 1, size=len(rel_stmt))
+
+    # ----------------------------------------------------------------- table
+    R = len(rel_stmt)
+    stmt = np.concatenate([np.arange(N), rel_stmt])
+    relay_no = np.concatenate([np.zeros(N, dtype=np.int64), rel_no])
+    row_day = np.concatenate([day, rel_day])
+    order = np.lexsort((relay_no, stmt, row_day))
+    stmt, relay_no, row_day = stmt[order], relay_no[order], row_day[order]
+
+    n_dates = int(max(as_of.max(), row_day.max())) + 1
+    iso = pd.date_range(t0, periods=n_dates, freq="D").strftime("%Y-%m-%d")
+    q_names = [f"q{i}" for i in range(n_q)]
+    o_names = [f"origin_{i:0{max(2, len(str(n_o - 1)))}d}" for i in range(n_o)]
+    n_out = int(n_outlets)
+    out_names = [f"outlet_{i:0{max(2, len(str(n_out - 1)))}d}" for i in range(n_out)]
+    ws = len(str(N - 1))
+    st_ids = "s" + pd.Series(np.arange(N)).astype(str).str.zfill(ws)
+    rel_ids = st_ids.take(rel_stmt).reset_index(drop=True) + "-r" + pd.Series(rel_no).astype(str)
+    is_relay = relay_no > 0
+    o_row = origin[stmt]
+    out_row = np.concatenate([np.zeros(N, dtype=np.int64), rel_outlet])[order]
+    # string columns: a table of names and codes into it (fast takes, no per-row Python)
+    claims = pd.DataFrame(
+        {
+            "quantity": _take(q_names, quantity[stmt]),
+            "source": _take(o_names + out_names, np.where(is_relay, n_o + out_row, o_row)),
+            "date": _take(iso, row_day),
+            "kind": _take(_KINDS, kind[stmt]),
+            "value": value[stmt],
+            "low": low[stmt],
+            "high": high[stmt],
+            "as_of": _take(iso, as_of[stmt]),
+            "cites": _take(["", *o_names], np.where(is_relay, 1 + o_row, 0)),
+            "outlet": _take(["", *out_names], np.where(is_relay, 1 + out_row, 0)),
+            "stderr": np.full(N + R, np.nan),
+            "id": pd.concat([st_ids, rel_ids], ignore_index=True).take(order).to_numpy(),
+        }
+    )
+
+    T = max(n_d, int(as_of.max()) + 1)
+    truth_dates = pd.date_range(t0, periods=T, freq="D")
+    lat = latent[:, :T]
+    truth = pd.DataFrame(
+        {
+            "quantity": _take(q_names, np.repeat(np.arange(n_q), T)),
+            "date": np.tile(truth_dates, n_q),
+            "value": (np.exp(lat) if is_log else lat).ravel(),
+        }
+    )
+    origins = pd.DataFrame(
+        {
+            "origin": _take(o_names, np.arange(n_o)),
+            "bias": np.exp(bias) if is_log else bias,
+            "noise": noise,
+            "heavy_tailed": heavy,
+            "propensity": propensity,
+            "n_statements": np.bincount(origin, minlength=n_o),
+        }
+    )
+    params = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in params.items()}
+    return Simulation(claims=claims, truth=truth, origins=origins, params=params)

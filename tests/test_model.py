@@ -1,0 +1,288 @@
+"""The model: the likelihood pieces against numerical truth, and its behaviour under real sampling."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytensor
+import pytensor.tensor as pt
+import pytest
+from scipy import integrate, stats
+
+import consensus as cs
+from consensus.model import DEFAULT_PRIORS, build_model, interval_logp, std_t_logcdf
+
+NU = DEFAULT_PRIORS["nu"]
+
+
+def _eval(expr_fn, *arrays):
+    xs = [pt.dvector() for _ in arrays]
+    return pytensor.function(xs, expr_fn(*xs))(*[np.asarray(a, dtype=float) for a in arrays])
+
+
+# ---------------------------------------------------------------- likelihood pieces (no sampling)
+@pytest.mark.parametrize(
+    ("lo", "hi"),
+    [
+        (-1.0, 1.0),
+        (0.3, 2.5),
+        (-4.0, -3.9),
+        (5.0, 5.001),
+        (-30.0, -29.0),
+        (25.0, 60.0),
+        (1e-6, 2e-6),
+    ],
+)
+def test_interval_logp_equals_numerical_integration(lo, hi):
+    got = _eval(lambda a, b: interval_logp(a, b, NU), [lo], [hi])[0]
+    mass, err = integrate.quad(lambda z: stats.t.pdf(z, NU), lo, hi, epsabs=0, epsrel=1e-12)
+    assert np.isfinite(got)
+    assert got == pytest.approx(np.log(mass), rel=1e-7, abs=1e-9)
+
+
+def test_interval_logp_has_finite_gradient_in_the_tails():
+    a, b = pt.dvector(), pt.dvector()
+    lp = interval_logp(a, b, NU).sum()
+    g = pytensor.function([a, b], pt.grad(lp, [a, b]))([-40.0, 30.0, 0.0], [-39.99, 30.01, 1e-5])
+    assert all(np.all(np.isfinite(x)) for x in g)
+
+
+def test_bound_logps_match_scipy():
+    z = np.array([-20.0, -2.0, 0.0, 1.5, 20.0])
+    np.testing.assert_allclose(
+        _eval(lambda x: std_t_logcdf(x, NU), z), stats.t.logcdf(z, NU), rtol=1e-8
+    )
+    np.testing.assert_allclose(
+        _eval(lambda x: std_t_logcdf(-x, NU), z), stats.t.logsf(z, NU), rtol=1e-8
+    )
+
+
+def _claims(rows):
+    df = pd.DataFrame(rows, columns=["quantity", "source", "date", "kind", "value", "low", "high"])
+    return cs.read_claims(df).with_scales("log")
+
+
+def test_model_logp_counts_each_statement_once_by_kind():
+    """The model's log density equals the hand-written sum over statements (one per kind)."""
+    c = _claims(
+        [
+            ["q", "A", "2024-01-01", "point", 100, None, None],
+            ["q", "B", "2024-01-02", "at_least", 80, None, None],
+            ["q", "C", "2024-01-03", "at_most", 150, None, None],
+            ["q", "D", "2024-01-03", "range", None, 90, 130],
+        ]
+    )
+    d = c.design()
+    m = build_model(d)
+    terms = dict(
+        zip(
+            ["report", "at_least", "at_most", "range"],
+            m.logp(vars=m.observed_RVs + m.potentials, sum=False),
+            strict=True,
+        )
+    )
+    outs = [
+        terms["report"],
+        terms["at_least"],
+        terms["at_most"],
+        terms["range"],
+        *m.replace_rvs_by_values([m["latent"], m["bias"], m["noise"]]),
+    ]
+    fn = m.compile_fn(outs, inputs=m.value_vars, on_unused_input="ignore", point_fn=False)
+    rng = np.random.default_rng(0)  # an arbitrary point, not the initial one
+    values = [rng.normal(size=np.shape(x)) * 0.5 for x in m.initial_point().values()]
+    rep, al, am, rg, latent, bias, noise = fn(*values)
+    floor = DEFAULT_PRIORS["noise_floor"] * d.unit[0]
+    mu = latent[d.time] + bias[d.origin, 0]
+    sd = np.sqrt(noise[d.origin, 0] ** 2 + floor**2)
+    t = stats.t(NU)
+    assert float(np.sum(rep)) == pytest.approx(
+        t.logpdf((np.log(100) - mu[0]) / sd[0]) - np.log(sd[0]), rel=1e-8
+    )
+    assert float(al) == pytest.approx(t.logsf((np.log(80) - mu[1]) / sd[1]), rel=1e-8)
+    assert float(am) == pytest.approx(t.logcdf((np.log(150) - mu[2]) / sd[2]), rel=1e-8)
+    want = np.log(t.cdf((np.log(130) - mu[3]) / sd[3]) - t.cdf((np.log(90) - mu[3]) / sd[3]))
+    assert float(rg) == pytest.approx(want, rel=1e-8)
+
+
+def test_every_variable_has_dims():
+    c = _claims(
+        [
+            ["q", "A", "2024-01-01", "point", 100, None, None],
+            ["q", "B", "2024-01-09", "point", 120, None, None],
+        ]
+    )
+    m = build_model(c.design())
+    named = {v.name for v in m.free_RVs + m.deterministics + m.observed_RVs}
+    undimmed = {n for n in named if n not in m.named_vars_to_dims} - {"innovation_z"}
+    assert undimmed == set()
+    assert {"quantity", "origin", "scale", "time", "statement", "point"} <= set(m.coords)
+
+
+def test_reference_origin_has_zero_bias_and_unknown_reference_fails():
+    c = _claims(
+        [
+            ["q", "A", "2024-01-01", "point", 100, None, None],
+            ["q", "B", "2024-01-01", "point", 300, None, None],
+        ]
+    )
+    m = build_model(c.design(), reference=["A"])
+    draws = pm.draw(m["bias"], draws=5, random_seed=1)
+    assert np.all(draws[:, 0, 0] == 0) and np.any(draws[:, 1, 0] != 0)
+    with pytest.raises(ValueError, match="not an origin"):
+        build_model(c.design(), reference=["Z"])
+
+
+def test_zero_sum_biases():
+    c = _claims(
+        [
+            ["q", s, "2024-01-01", "point", v, None, None]
+            for s, v in zip("ABC", (100, 200, 400), strict=True)
+        ]
+    )
+    draws = pm.draw(build_model(c.design())["bias"], draws=20, random_seed=2)
+    np.testing.assert_allclose(draws.sum(axis=1), 0.0, atol=1e-10)
+
+
+def test_unknown_prior_is_an_error():
+    c = _claims([["q", "A", "2024-01-01", "point", 100, None, None]])
+    with pytest.raises(ValueError, match="unknown prior names"):
+        build_model(c.design(), priors={"bias_scale": 1.0})
+
+
+# ---------------------------------------------------------------- real sampling
+FAST = {"draws": 500, "tune": 500, "chains": 2, "progressbar": False}
+
+
+def _fit(claims, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cs.ConvergenceWarning)
+        return cs.fit(claims, **{**FAST, **kw})
+
+
+def _pointsy(n_origins=6, level=5000.0, seed=0, days=("2024-03-01",)):
+    """Points near `level` from equally noisy origins (sd 0.1 on the log scale)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for day in days:
+        for o in range(n_origins):
+            for _ in range(2):
+                rows.append(
+                    [
+                        "q",
+                        f"O{o}",
+                        day,
+                        "point",
+                        round(level * np.exp(0.1 * rng.standard_normal())),
+                        None,
+                        None,
+                    ]
+                )
+    return rows
+
+
+def _median_on(est, day="2024-03-01"):
+    t = est.trajectory("q").set_index("date")
+    return float(t.loc[pd.Timestamp(day), "median"])
+
+
+@pytest.mark.slow
+def test_a_lone_lower_bound_above_the_points_moves_the_estimate_up():
+    base = _pointsy()
+    with_bound = [*base, ["q", "X", "2024-03-01", "at_least", 20000, None, None]]
+    m0 = _median_on(_fit(_claims(base), random_seed=3))
+    m1 = _median_on(_fit(_claims(with_bound), random_seed=3))
+    assert m1 > m0 * 1.03, (m0, m1)
+
+
+@pytest.mark.slow
+def test_relays_leave_the_posterior_unchanged():
+    rows = _pointsy(n_origins=4)
+    df = pd.DataFrame(rows, columns=["quantity", "source", "date", "kind", "value", "low", "high"])
+    relays = pd.concat(
+        [df.iloc[[0]].assign(source=f"Outlet{i}", cites=df["source"].iat[0]) for i in range(5)]
+    )
+    both = pd.concat([df.assign(cites=""), relays], ignore_index=True)
+    a = _fit(cs.read_claims(df), random_seed=7)
+    b = _fit(cs.read_claims(both), random_seed=7)
+    ta, tb = a.trajectory("q"), b.trajectory("q")
+    sd = a.trajectory("q")["upper"] - a.trajectory("q")["lower"]
+    # same evidence, same seed: identical; the bound is "within Monte Carlo error"
+    assert np.all(np.abs(ta["median"] - tb["median"]) <= 0.05 * sd)
+    assert b.claims_data.statements["n_carriers"].max() == 6
+
+
+@pytest.mark.slow
+def test_one_figure_100x_off_moves_the_median_less_than_5_percent():
+    rows = _pointsy(n_origins=8, seed=11)
+    m0 = _median_on(_fit(_claims(rows), random_seed=5))
+    wild = [
+        *rows,
+        ["q", "O3", "2024-03-01", "point", 500_000, None, None],
+    ]  # one slip: 100x the truth
+    m1 = _median_on(_fit(_claims(wild), random_seed=5))
+    assert abs(m1 / m0 - 1) < 0.05, (m0, m1)
+
+
+@pytest.mark.slow
+def test_hard_case_warns_about_convergence():
+    rows = _pointsy(n_origins=3)
+    with pytest.warns(cs.ConvergenceWarning, match="Try:"):
+        cs.fit(_claims(rows), draws=30, tune=15, chains=2, progressbar=False, random_seed=1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_recovery_on_simulated_data(seed, recovery_results):
+    sim = cs.simulate(
+        n_quantities=3,
+        n_days=45,
+        n_origins=6,
+        claims_per_quantity=25,
+        bias_sd=0.3,
+        noise_mean=0.15,
+        walk_sd=0.02,
+        share_at_least=0.1,
+        share_range=0.1,
+        random_seed=seed,
+    )
+    est = _fit(cs.read_claims(sim.claims), random_seed=seed, draws=600, tune=600)
+    truth = sim.truth.assign(date=pd.to_datetime(sim.truth["date"]))
+    for q in est.design.quantities:
+        tr = est.trajectory(q, prob=0.9).merge(truth[truth["quantity"] == q], on="date")
+        recovery_results["latent"] += list(
+            (tr["lower"] <= tr["value"]) & (tr["value"] <= tr["upper"])
+        )
+    src = est.sources(prob=0.9).merge(
+        sim.origins, left_on="source", right_on="origin", suffixes=("", "_true")
+    )
+    recovery_results["bias"] += list(
+        (src["bias_lower"] <= src["bias_true"]) & (src["bias_true"] <= src["bias_upper"])
+    )
+
+
+@pytest.fixture(scope="module")
+def recovery_results():
+    res = {"latent": [], "bias": []}
+    yield res
+    # checked once all seeds ran (see test_recovery_coverage_is_nominal)
+
+
+@pytest.mark.slow
+def test_recovery_coverage_is_nominal(recovery_results):
+    """Pooled over 4 seeds: 90 % intervals cover the truth at 85-95 % of grid dates, and
+    the origins' true biases lie in their 90 % intervals at about the nominal rate.
+
+    Grid dates within a trajectory are strongly correlated (about 12 quantity
+    trajectories in all), hence the 85-95 % window the issue sets rather than a
+    binomial band; for biases (24 origins) 3 binomial sd below 0.9 is 0.72.
+    """
+    if not recovery_results["latent"]:
+        pytest.skip("run together with test_recovery_on_simulated_data")
+    cov = np.mean(recovery_results["latent"])
+    bias_cov = np.mean(recovery_results["bias"])
+    assert 0.85 <= cov <= 0.95, cov
+    assert bias_cov >= 0.72, bias_cov
