@@ -27,7 +27,7 @@ from .model import DEFAULT_PRIORS, build_model, resolve_priors
 #: Chosen by measurement (benchmarks/performance.py, "samplers"): see benchmarks/README.md.
 DEFAULT_SAMPLER = "nutpie"
 SAMPLERS = ("pymc", "nutpie", "numpyro")
-METHODS = ("nuts", "advi", "pathfinder")
+METHODS = ("nuts", "advi")
 FORMAT_VERSION = 1
 
 # thresholds of the convergence warning (Vehtari et al. 2021, "Rank-normalization, folding,
@@ -91,11 +91,9 @@ class Diagnostics:
 
 
 def _monitored(posterior: xr.Dataset) -> list[str]:
-    return [
-        v
-        for v in ("latent", "bias", "noise", "walk_sigma", "drift", "bias_sigma")
-        if v in posterior
-    ]
+    names = ("latent", "bias", "noise", "walk_sigma", "drift", "bias_sigma")
+    # empty variables (no quantity walks when each has one date) have nothing to diagnose
+    return [v for v in names if v in posterior and posterior[v].isel(chain=0, draw=0).size > 0]
 
 
 def compute_diagnostics(idata: xr.DataTree) -> Diagnostics:
@@ -154,6 +152,7 @@ def fit(
     random_seed: int | None = None,
     progressbar: bool = True,
     cores: int | None = None,
+    advi_iterations: int = 20_000,
 ) -> Estimate:
     """Fit the consensus model to claims.
 
@@ -176,9 +175,11 @@ def fit(
     sampler
         ``"pymc"``, ``"nutpie"`` or ``"numpyro"``; ``None`` uses `DEFAULT_SAMPLER`.
     method
-        ``"nuts"`` (default, full Bayes), or a fast approximation for very
-        large inputs: ``"advi"`` (mean-field ADVI) or ``"pathfinder"``.
-        Approximations give no convergence diagnostics; check them against NUTS.
+        ``"nuts"`` (default, full Bayes), or ``"advi"``: mean-field ADVI, a
+        fast approximation for very large inputs (``advi_iterations`` steps,
+        then ``draws * chains`` draws from the approximation). It gives no
+        convergence diagnostics and its intervals are typically too narrow;
+        benchmarks/README.md reports its error against NUTS.
     target_accept
         NUTS target acceptance; raise towards 0.99 if there are divergences.
     freq
@@ -189,7 +190,9 @@ def fit(
     progressbar
         Show the sampler's progress bar.
     cores
-        Parallel chains (default: PyMC's choice).
+        Parallel chains for the ``pymc`` sampler (default: PyMC's choice).
+    advi_iterations
+        Optimisation steps for ``method="advi"``.
 
     Returns
     -------
@@ -222,6 +225,7 @@ def fit(
         "chains": chains,
         "target_accept": target_accept,
         "random_seed": random_seed,
+        "advi_iterations": advi_iterations if method == "advi" else None,
     }
     idata = _sample(model, config, progressbar=progressbar, cores=cores)
     est = Estimate(idata=idata, claims=claims, config=config)
@@ -270,27 +274,16 @@ def _sample(model, config: dict, *, progressbar: bool, cores: int | None) -> xr.
                 compute_convergence_checks=False,
                 **kwargs,
             )
-        else:
-            n_iter = 30_000 if config["method"] == "advi" else None
-            if config["method"] == "advi":
-                approx = pm.fit(
-                    n=n_iter,
-                    method="advi",
-                    random_seed=config["random_seed"],
-                    progressbar=progressbar,
-                )
-                idata = approx.sample(
-                    config["draws"] * config["chains"], random_seed=config["random_seed"]
-                )
-            else:
-                import pymc_extras as pmx
-
-                idata = pmx.fit(
-                    method="pathfinder",
-                    num_draws=config["draws"] * config["chains"],
-                    random_seed=config["random_seed"],
-                    progressbar=progressbar,
-                )
+        else:  # mean-field ADVI: a fast approximation for inputs too large for NUTS
+            approx = pm.fit(
+                n=config["advi_iterations"],
+                method="advi",
+                random_seed=config["random_seed"],
+                progressbar=progressbar,
+            )
+            idata = approx.sample(
+                config["draws"] * config["chains"], random_seed=config["random_seed"]
+            )
     post = idata.posterior.to_dataset()
     post = post[[v for v in keep if v in post]]
     tree = {"posterior": post}

@@ -1,0 +1,15 @@
+"""Run every benchmark: `python benchmarks/run_all.py [--quick]`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+if __name__ == "__main__":
+    extra = sys.argv[1:]
+    for script in ("accuracy.py", "performance.py"):
+        print(f"=== {script} {' '.join(extra)}", flush=True)
+        subprocess.run([sys.executable, str(HERE / script), *extra], check=True)
