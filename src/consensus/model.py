@@ -33,9 +33,10 @@ DEFAULT_PRIORS: dict[str, float] = {
     "drift_sd": 1.0,
     # spread of origin biases ~ HalfNormal(bias_sd)
     "bias_sd": 1.0,
-    # typical origin noise: log noise ~ Normal(log(noise_median) + noise_spread * z) with the
-    # population centre itself ~ Normal(log(noise_median), 1) and noise_spread ~ HalfNormal(noise_pool_sd)
+    # origin noise: log noise_o = noise_mu + noise_spread * z_o, where the population centre
+    # noise_mu ~ Normal(log(noise_median), noise_level_sd) and noise_spread ~ HalfNormal(noise_pool_sd)
     "noise_median": 0.5,
+    "noise_level_sd": 0.5,
     "noise_pool_sd": 0.5,
     # floor of every report's error sd: figures are rounded ("about 12,000"), so no report is
     # exact; also keeps the sampler out of the funnel where noise -> 0 (0.05 units ~ 3.5 % on counts)
@@ -178,7 +179,9 @@ def build_model(
             free = bias_z - mean_z
         bias = pm.Deterministic("bias", free * present * bias_sigma, dims=("origin", "scale"))
 
-        noise_mu = pm.Normal("noise_mu", np.log(p["noise_median"] * d.unit), 1.0, dims="scale")
+        noise_mu = pm.Normal(
+            "noise_mu", np.log(p["noise_median"] * d.unit), p["noise_level_sd"], dims="scale"
+        )
         noise_spread = pm.HalfNormal("noise_spread", sigma=p["noise_pool_sd"], dims="scale")
         noise_z = pm.Normal("noise_z", 0.0, 1.0, dims=("origin", "scale"))
         noise = pm.Deterministic(

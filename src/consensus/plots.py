@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -47,7 +48,7 @@ def plot_trajectory(
     log: bool | None = None,
     units: str | None = None,
     title: str | None = None,
-    figsize: tuple[float, float] = (9, 5),
+    figsize: tuple[float, float] = (11, 5),
 ) -> Figure:
     """Median and credible bands of the true value over time, with the claims on top.
 
@@ -115,7 +116,13 @@ def plot_trajectory(
     ax.set_ylabel(f"{quantity} ({units or _UNITS[scale]})")
     ax.set_title(title if title is not None else quantity)
     ax.grid(alpha=0.3, which="both" if log else "major")
-    ax.legend(handles=handles, loc="best", fontsize="small", framealpha=0.9)
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize="small",
+        frameon=False,
+    )
     return fig
 
 
@@ -130,11 +137,16 @@ def _draw_claims(est: Estimate, quantity: str, ax: Axes, log: bool) -> list:
     span = np.nanmax(st[["value", "low", "high"]].to_numpy(dtype=float)) - np.nanmin(
         st[["value", "low", "high"]].to_numpy(dtype=float)
     )
+    # origins side by side (a small horizontal dodge) so claims on one date stay visible
+    mine = list(dict.fromkeys(st["origin"]))
+    dates = est.trajectory(quantity)["date"]
+    dodge = max(dates.iloc[-1] - dates.iloc[0], pd.Timedelta(days=10)) / 120
     handles = []
     for origin, grp in st.groupby("origin", sort=False):
         c = colors[origin]
+        shift = (mine.index(origin) - (len(mine) - 1) / 2) * dodge
         for _, s in grp.iterrows():
-            x = s["as_of"]
+            x = s["as_of"] + shift
             projection = s["as_of"] > s["date"]
             face = "none" if projection else c
             kind = s["kind"]
