@@ -1,0 +1,1 @@
+"""Peer implementations of the consensus model, for `benchmarks/performance.py`."""
