@@ -11,7 +11,8 @@ example: setup  ## the main job: fit the seed claims, print the estimate, write 
 	$(PY) examples/dprk_troops_2024/run.py
 
 test: setup  ## lint, then the full test suite
-	$(VENV)/bin/ruff check src tests benchmarks examples
+	$(VENV)/bin/ruff check src tests benchmarks examples scripts
+	$(VENV)/bin/mypy src/consensus
 	$(PY) -m pytest
 
 bench: setup

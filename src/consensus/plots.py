@@ -24,9 +24,9 @@ _ARROW = 1.35  # length of a bound's arrow: a factor on log axes, a share of the
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-        return fig, ax
-    return ax.figure, ax
+        fig, new = plt.subplots(figsize=figsize, layout="constrained")
+        return fig, new
+    return ax.get_figure(root=True), ax  # type: ignore[return-value]
 
 
 def _pick_quantity(est: Estimate, quantity: str | None) -> str:

@@ -410,7 +410,7 @@ def simulate(
     params["start"] = t0.strftime("%Y-%m-%d")
 
     if random_seed is None:
-        random_seed = int(np.random.SeedSequence().entropy)
+        random_seed = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
     params["random_seed"] = int(random_seed)
     rng_truth, rng_origins, rng_st, rng_relay = (
         np.random.default_rng(s) for s in np.random.SeedSequence(int(random_seed)).spawn(4)
