@@ -124,6 +124,11 @@ def test_figure_disagrees_with_kind(tmp_path):
     assert "at_least 3000" in p.message and "point 3000" in p.message
 
 
+def test_figure_disagrees_with_value_when_kind_is_empty(tmp_path):
+    p = one('quantity,source,date,kind,value,figure\nq,A,2024-01-01,,4000,"about 3,000"', tmp_path)
+    assert (p.row, p.column) == (2, "figure") and "point 3000" in p.message and "4000" in p.message
+
+
 def test_figure_agreeing_with_kind_is_fine(tmp_path):
     c = cs.read_claims(
         csv(

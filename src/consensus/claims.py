@@ -84,7 +84,10 @@ def _same(a: float | None, b: float | None) -> bool:
 
 
 def _describe(kind: str, value: float | None, low: float | None, high: float | None) -> str:
-    return f"range {low:g}-{high:g}" if kind == "range" else f"{kind} {value:g}"
+    def g(x: float | None) -> str:
+        return "(none)" if x is None else f"{x:g}"
+
+    return f"range {g(low)}-{g(high)}" if kind == "range" else f"{kind} {g(value)}"
 
 
 def _parse_row(
@@ -173,9 +176,9 @@ def _parse_row(
     if len(problems) > n_before:
         return None
 
-    if parsed is not None and kind:
-        written = _describe(kind, nums["value"], nums["low"], nums["high"])
-        agrees = parsed.kind == kind and all(
+    if parsed is not None and (kind or numbers_given):  # both given: they must agree
+        written = _describe(kind or parsed.kind, nums["value"], nums["low"], nums["high"])
+        agrees = parsed.kind == (kind or parsed.kind) and all(
             _same(getattr(parsed, c), nums[c]) for c in ("value", "low", "high")
         )
         if not agrees:
