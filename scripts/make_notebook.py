@@ -24,7 +24,6 @@ and whose figures run high or low?"""),
     code("""import os
 import warnings
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 import consensus as cs
