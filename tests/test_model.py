@@ -191,18 +191,20 @@ def _median_on(est, day="2024-03-01"):
 
 @pytest.mark.slow
 def test_a_lone_lower_bound_above_the_points_moves_the_estimate_up():
-    """at_least 20,000 beside three points near 5,000 (one per origin, same prior noise).
+    """at_least 20,000 beside points near 5,000 from equally noisy origins.
 
-    Student-t errors make a lone far-off claim cheap to explain as noise, so the
-    pull is modest: the upper tail and the mean move up, while the same number
-    as an upper bound (at_most 20,000, consistent with every point) moves
-    nothing. Tolerances are several Monte Carlo standard errors (posterior sd
-    / sqrt(ESS) is about 0.5 % of the level here).
+    Four origins make two points each, scattered around 5,000 (sd about 0.35 on
+    the log scale); a fifth origin, with the same pooled noise prior, says only
+    "at least 20,000", about 3 noise sd above. The bound must pull the
+    estimate up (median, mean and upper bound), while the same number as an
+    upper bound, consistent with every point, must change nothing. The margins
+    (3 %, 5 %, 10 %) are several Monte Carlo errors: posterior sd is about
+    13 % of the level and ESS about 500, so the median's MC error is ~0.6 %.
+    (With a far bound from very precise origins the Student-t errors rightly
+    treat the bound as an outlier; test_one_figure_100x_off covers that.)
     """
-    base = [
-        ["q", f"O{o}", "2024-03-01", "point", v, None, None]
-        for o, v in enumerate([4800, 5200, 5000])
-    ]
+    values = [3000, 8000, 5000, 4200, 6500, 2900, 5600, 4700]
+    base = [["q", f"O{i // 2}", "2024-03-01", "point", v, None, None] for i, v in enumerate(values)]
 
     def day(rows):
         return _fit(_claims(rows), random_seed=3).trajectory("q").iloc[0]
@@ -210,8 +212,9 @@ def test_a_lone_lower_bound_above_the_points_moves_the_estimate_up():
     b = day(base)
     up = day([*base, ["q", "X", "2024-03-01", "at_least", 20000, None, None]])
     down = day([*base, ["q", "X", "2024-03-01", "at_most", 20000, None, None]])
-    assert up["upper"] > 1.05 * b["upper"], (b["upper"], up["upper"])
-    assert up["mean"] > 1.01 * b["mean"], (b["mean"], up["mean"])
+    assert up["median"] > 1.03 * b["median"], (b["median"], up["median"])
+    assert up["mean"] > 1.05 * b["mean"], (b["mean"], up["mean"])
+    assert up["upper"] > 1.10 * b["upper"], (b["upper"], up["upper"])
     assert abs(down["median"] / b["median"] - 1) < 0.02, (b["median"], down["median"])
 
 
