@@ -8,17 +8,22 @@ Writes ``benchmarks/results/accuracy.json`` (every number: per scenario and seed
 aggregated, the settings, the machine and each fit's convergence diagnostics) and
 the accuracy section of ``benchmarks/README.md``. ``--only`` (repeatable) runs
 some parts; the parts not run are kept from the previous results file when it was
-written in the same mode (quick or full). ``--quick`` is a smoke run of a few
-minutes (2 seeds, small simulations, 200 draws); its numbers are not comparable.
+written in the same mode (quick or full). ``--quick`` is a smoke run (2 seeds,
+small simulations, 200 draws, a weather subsample; about 8 minutes on 2 busy
+cores, most of it nutpie compiling each model); its numbers are not comparable.
+The full run took about 22 minutes on the same machine.
 
 Sampler
 -------
-`consensus.fit` with the default sampler (nutpie), ``chains=2``, ``tune=500``,
-``draws=500`` per chain (quick: 200 and 200), ``target_accept=0.9``, the default
-priors and ``random_seed`` = the simulation seed (1 for real data). Warnings
-raised while reading and fitting (``ConvergenceWarning`` included) are caught and
-recorded per fit, with the diagnostics of `Estimate.diagnostics`: max R-hat,
-min bulk and tail ESS, divergences.
+`consensus.fit` with the default sampler (nutpie), ``chains=2``,
+``target_accept=0.9``, the default priors and ``random_seed`` = the simulation
+seed (1 for real data). Synthetic fits: ``tune=1000``, ``draws=1000`` per chain
+(a small model's fit is dominated by compiling it, 10-50 s, so longer chains cost
+little and make the diagnostics meaningful); real-data fits: ``tune=500``,
+``draws=500`` (sampling dominates there); quick: 200 and 200 everywhere.
+Warnings raised while reading and fitting (``ConvergenceWarning`` included) are
+caught and recorded per fit, with the diagnostics of `Estimate.diagnostics`: max
+R-hat, min bulk and tail ESS, divergences, and the worst value per variable.
 
 Synthetic data
 --------------
@@ -264,8 +269,9 @@ def fit_consensus(
     -------
     estimate, record
         The `Estimate`, and a JSON-ready dict: sizes, seconds, max R-hat, min
-        bulk/tail ESS, divergences, the library's convergence verdict and the
-        warnings caught (counts by category, the convergence message).
+        bulk/tail ESS, divergences, the worst of each monitored variable, the
+        library's convergence verdict and the warnings caught (counts by
+        category, the convergence message).
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -296,6 +302,7 @@ def fit_consensus(
         "ess_bulk_min": d.ess_bulk_min,
         "ess_tail_min": d.ess_tail_min,
         "divergences": d.divergences,
+        "per_variable": d.per_variable.to_dict("records"),
         "converged": d.ok,
         "problems": d.problems,
         "warnings": dict(Counter(w.category.__name__ for w in caught)),

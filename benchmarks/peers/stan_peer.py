@@ -3,20 +3,22 @@
 PyStan is a benchmark-only optional dependency (``pip install -e '.[bench]'``);
 httpstan compiles the model to C++ the first time (a few minutes) and caches it.
 
-On Python 3.13 httpstan 4.17's precompiled ``stan_services.o`` (built with
-pybind11 2.9) calls ``_PyThreadState_UncheckedGet``, which Python 3.13 no longer
-exports (it became the macro alias of ``PyThreadState_GetUnchecked``), so the
-compiled model fails to import with "undefined symbol". `_abi_shim` compiles a
-one-line C alias with the system C compiler and loads it globally before
-PyStan is used; httpstan's sampling workers are forked and inherit it.
+httpstan links every model with a precompiled ``stan_services.o``. The one in
+the httpstan 4.17.0 wheel for CPython 3.13 was compiled against Python 3.10
+and pybind11 2.9: a model built with it fails to import ("undefined symbol:
+_PyThreadState_UncheckedGet", then "module was compiled for Python 3.10").
+`_use_own_services_object` therefore compiles ``stan_services.cpp`` once
+against the running Python and a current pybind11 (``pip install pybind11``;
+about a minute, cached under ``~/.cache/consensus-bench``) and has httpstan
+link models with it. The model code gets a marker comment so that its cache
+entry never mixes with one built by an unpatched httpstan.
 """
 
 from __future__ import annotations
 
-import ctypes
 import subprocess
 import sys
-import tempfile
+import sysconfig
 import time
 from pathlib import Path
 
@@ -27,28 +29,78 @@ from consensus.claims import KIND_CODE, Design
 from consensus.model import resolve_priors
 
 STAN_FILE = Path(__file__).with_name("consensus.stan")
+CACHE = Path.home() / ".cache" / "consensus-bench"
+_MARKER = "// linked with the benchmark's own stan_services.o (see stan_peer.py)\n"
 
 
-_SHIM_C = (
-    "void *PyThreadState_GetUnchecked(void);\n"
-    "void *_PyThreadState_UncheckedGet(void) { return PyThreadState_GetUnchecked(); }\n"
-)
+def _services_object() -> Path:
+    """``stan_services.o`` compiled for this Python (built once, then cached)."""
+    import httpstan
+    import pybind11
+
+    pkg = Path(httpstan.__file__).parent
+    py = f"{sys.version_info.major}{sys.version_info.minor}"
+    obj = CACHE / f"stan_services-httpstan{httpstan.__version__}-cp{py}.o"
+    if obj.exists():
+        return obj
+    CACHE.mkdir(parents=True, exist_ok=True)
+    print("[stan] compiling httpstan's stan_services.cpp for this Python (about a minute)")
+    macros = [
+        "-DBOOST_DISABLE_ASSERTS",
+        "-DBOOST_PHOENIX_NO_VARIADIC_EXPRESSION",
+        "-DSTAN_THREADS",
+        "-D_REENTRANT",
+        "-D_GLIBCXX_USE_CXX11_ABI=0",  # as httpstan compiles the models
+    ]
+    tmp = obj.with_suffix(".tmp.o")
+    subprocess.run(
+        [
+            "c++", "-c", "-O3", "-std=c++17", "-fPIC", "-w", *macros,
+            f"-I{pybind11.get_include()}",
+            f"-I{pkg / 'include'}",
+            f"-I{sysconfig.get_paths()['include']}",
+            str(pkg / "stan_services.cpp"),
+            "-o", str(tmp),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    tmp.rename(obj)
+    return obj
 
 
-def _abi_shim() -> None:
-    """Export ``_PyThreadState_UncheckedGet`` on Python >= 3.13 (see the module docstring)."""
-    if sys.version_info < (3, 13) or hasattr(ctypes.pythonapi, "_PyThreadState_UncheckedGet"):
+def _use_own_services_object() -> None:
+    """Make httpstan link models with `_services_object` and a current pybind11."""
+    import httpstan.build_ext
+    import pybind11
+
+    run = httpstan.build_ext.run_build_ext
+    if getattr(run, "_consensus_patched", False):
         return
-    folder = Path(tempfile.gettempdir()) / "consensus_bench_stan_shim"
-    folder.mkdir(exist_ok=True)
-    lib = folder / "pythreadstate_shim.so"
-    if not lib.exists():
-        src = folder / "pythreadstate_shim.c"
-        src.write_text(_SHIM_C)
-        subprocess.run(
-            ["cc", "-shared", "-fPIC", "-o", str(lib), str(src)], check=True, capture_output=True
-        )
-    ctypes.CDLL(str(lib), mode=ctypes.RTLD_GLOBAL)
+    obj = _services_object()
+
+    def patched(extensions, build_lib):
+        for ext in extensions:
+            ext.extra_objects = [str(obj)]
+            ext.include_dirs.insert(0, pybind11.get_include())
+        return run(extensions, build_lib)
+
+    patched._consensus_patched = True
+    httpstan.build_ext.run_build_ext = patched
+
+
+def program_code() -> str:
+    """The Stan program as built (with the marker line)."""
+    return _MARKER + STAN_FILE.read_text()
+
+
+def is_cached() -> bool:
+    """Whether httpstan already holds the compiled model (then `fit_stan` skips the C++ build)."""
+    import httpstan.cache
+    import httpstan.models
+
+    folder = httpstan.cache.model_directory(httpstan.models.calculate_model_name(program_code()))
+    return any(folder.glob("*.so"))
 
 
 def available() -> str | None:
@@ -56,8 +108,10 @@ def available() -> str | None:
     try:
         import stan  # noqa: F401
 
-        _abi_shim()
-    except Exception as exc:  # ImportError, a broken httpstan build, no C compiler
+        _use_own_services_object()
+    except subprocess.CalledProcessError as exc:
+        return f"compiling stan_services.cpp failed: {exc.stderr.decode()[-500:]}"
+    except Exception as exc:  # ImportError, no compiler, ...
         return f"{type(exc).__name__}: {exc}"
     return None
 
@@ -174,14 +228,12 @@ def fit_stan(
     """
     import stan
 
-    _abi_shim()
+    _use_own_services_object()
     data = stan_data(design)
     t0 = time.perf_counter()
-    model = stan.build(STAN_FILE.read_text(), data=data, random_seed=random_seed)
+    model = stan.build(program_code(), data=data, random_seed=random_seed)
     t1 = time.perf_counter()
-    fit = model.sample(
-        num_chains=chains, num_samples=draws, num_warmup=tune, delta=target_accept
-    )
+    fit = model.sample(num_chains=chains, num_samples=draws, num_warmup=tune, delta=target_accept)
     t2 = time.perf_counter()
     post = xr.Dataset(
         {
@@ -189,5 +241,11 @@ def fit_stan(
             "bias": (("chain", "draw", "origin", "scale"), _draws(fit, "bias", chains)),
         }
     )
-    div = int(np.asarray(fit["divergent__"]).sum()) if "divergent__" in fit else None
-    return {"build_s": t1 - t0, "sampling_s": t2 - t1, "posterior": post, "divergences": div}
+    return {
+        "build_s": t1 - t0,
+        "sampling_s": t2 - t1,
+        "posterior": post,
+        "divergences": int(np.asarray(fit["divergent__"]).sum()),
+        "tree_depth_mean": float(np.asarray(fit["treedepth__"]).mean()),
+        "steps_per_draw": float(np.asarray(fit["n_leapfrog__"]).mean()),
+    }
