@@ -12,7 +12,8 @@ md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
 cells = [
     md("""# North Korean troops in Russia, October 2024
 
-In the week of 21 October 2024 five news articles (in `../shared/seeds/`) carried conflicting figures:
+In the week of 21 October 2024 five news articles carried conflicting figures (`claims.csv` holds the facts,
+each row naming its article):
 Ukraine's military intelligence (HUR) said about 12,000 North Korean soldiers were in Russia; the US National
 Security Council said *at least* 3,000; South Korea's National Intelligence Service said about 3,000, and
 *up to* 10,000 by the end of the year; Kyodo, citing Ukrainian intelligence, said about 2,000 were moving
@@ -89,8 +90,9 @@ for ref in (None, ["US National Security Council"], ["Ukraine military intellige
 pd.DataFrame(rows)"""),
     md("""## What this little data can and cannot say
 
-- **Twelve statements from five origins** identify the *relative* positions of the origins, not who is
-  right. "Ukraine runs high" and "the US and South Korea run low" are the same fact seen from two
+- **Seven statements about the troop count, from four origins** (Zelensky's "two brigades of 6,000"
+  relays Kyiv's intelligence, so it belongs to HUR) identify the *relative* positions of the origins, not
+  who is right. "Ukraine runs high" and "the US and South Korea run low" are the same fact seen from two
   identification rules; the default (the average origin) is a convention, not evidence. The table above
   shows how much the answer moves with it: that spread, not the width of one fit's interval, is the
   honest uncertainty about the level.
@@ -100,8 +102,12 @@ pd.DataFrame(rows)"""),
   west, the 500 officers and the three generals. The model carries its estimated bias to those
   quantities, so those estimates sit below the reported figures, by a factor that rests entirely on the
   troop-count comparison and the identification rule.
-- **After late October there is no data**: the band widens with the random walk's learned scale, and the
-  trend is the prior's.
+- **After late October only two projections remain**: South Korea's "up to 12,000" by 1 December and
+  "up to 10,000" by year end. They are upper bounds with extra error for their horizon, so they cap the
+  path loosely; the band widens with the random walk's learned scale and the trend is the prior's.
+- **A lone source is its own consensus.** Putin is the only source on encircled Ukrainian troops, and one
+  outlet the only one on munitions: biases are identified within groups of origins that report on shared
+  quantities, so a lone origin gets bias 1 and its quantity's estimate is its own figure, with its noise.
 - **Relays are not corroboration.** Kyodo, three articles and their outlets repeat one Ukrainian statement;
   it counts once. Real corroboration would need independent origins.
 

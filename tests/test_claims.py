@@ -104,7 +104,7 @@ def test_bound_with_low_high_is_rejected(tmp_path):
     assert (p.row, p.column) == (2, "low") and "only for kind 'range'" in p.message
 
 
-@pytest.mark.parametrize("bad", ["24/10/2024", "yesterday", "2024-13-01"])
+@pytest.mark.parametrize("bad", ["24/10/2024", "yesterday", "2024-13-01", "2024", "2024-10"])
 def test_unparseable_date(tmp_path, bad):
     p = one(f"quantity,source,date,kind,value\nq,A,{bad},point,1", tmp_path)
     assert (p.row, p.column, p.value) == (2, "date", bad) and "ISO" in p.message
@@ -127,6 +127,27 @@ def test_figure_disagrees_with_kind(tmp_path):
 def test_figure_disagrees_with_value_when_kind_is_empty(tmp_path):
     p = one('quantity,source,date,kind,value,figure\nq,A,2024-01-01,,4000,"about 3,000"', tmp_path)
     assert (p.row, p.column) == (2, "figure") and "point 3000" in p.message and "4000" in p.message
+
+
+def test_value_with_underscores_is_not_a_number(tmp_path):
+    p = one("quantity,source,date,kind,value\nq,A,2024-01-01,point,1_000", tmp_path)
+    assert (p.row, p.column, p.value) == (2, "value", "1_000") and "not a number" in p.message
+
+
+def test_kind_with_figure_and_no_value_takes_the_figures_numbers(tmp_path):
+    c = cs.read_claims(
+        csv(
+            "quantity,source,date,kind,figure\n"
+            'q,A,2024-01-01,at_least,"at least 3,000"\n'
+            'q,B,2024-01-01,range,"between 1,500 and 3,000"',
+            tmp_path,
+        )
+    )
+    assert c.table["kind"].tolist() == ["at_least", "range"]
+    assert c.table["value"].iat[0] == 3000
+    assert (c.table["low"].iat[1], c.table["high"].iat[1]) == (1500, 3000)
+    p = one('quantity,source,date,kind,figure\nq,A,2024-01-01,at_most,"at least 3,000"', tmp_path)
+    assert (p.row, p.column) == (2, "figure") and "at_least 3000" in p.message
 
 
 def test_figure_agreeing_with_kind_is_fine(tmp_path):
@@ -223,6 +244,17 @@ def test_identical_duplicate_rows_warn_and_count_once(tmp_path):
     assert s.n_carriers == 2 and s.carriers == "A (Paper); A (Radio)"
 
 
+def test_exact_copy_with_its_id_warns_rather_than_failing(tmp_path):
+    text = (
+        "id,quantity,source,date,figure\n"
+        'a1,q,A,2024-01-01,"about 3,000"\n'
+        'a1,q,A,2024-01-01,"about 3,000"\n'
+    )
+    with pytest.warns(cs.DuplicateClaimWarning, match=r"\[3\]"):
+        c = cs.read_claims(csv(text, tmp_path))
+    assert c.table["duplicate"].tolist() == [False, True] and len(c.statements) == 1
+
+
 def test_extra_columns_warn_and_are_carried(tmp_path):
     with pytest.warns(UserWarning, match="mine"):
         c = cs.read_claims(
@@ -301,7 +333,11 @@ def test_seed_claims_read_and_group():
         (c.statements["origin"] == "Ukraine military intelligence")
         & (c.statements["quantity"] == "dprk_troops_in_russia")
     ]
-    assert hur["n_carriers"].tolist() == [2] and hur["value"].tolist() == [12000.0]
+    # HUR's 24 Oct statement (two articles) and Zelensky's 22 Oct "two brigades of 6,000 each",
+    # which relays Kyiv's intelligence: one origin, two statements
+    assert hur["n_carriers"].tolist() == [2, 1] and hur["value"].tolist() == [12000.0, 12000.0]
+    nsc = c.statements[c.statements["origin"] == "US National Security Council"]
+    assert len(nsc) == 1 and nsc["kind"].iat[0] == "at_least" and nsc["n_carriers"].iat[0] == 3
     kyodo = c.statements[c.statements["quantity"] == "dprk_troops_moving_west"]
     assert len(kyodo) == 1 and kyodo["n_carriers"].iat[0] == 3  # relayed by three articles
     proj = c.statements[c.statements["horizon_days"] > 0]

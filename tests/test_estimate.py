@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pymc as pm  # noqa: E402
 import pytest  # noqa: E402
+import xarray as xr  # noqa: E402
 from pymc.testing import mock_sample  # noqa: E402
 
 import consensus as cs  # noqa: E402
@@ -110,11 +111,18 @@ def test_sources_table(est):
         assert col in s.columns
     assert set(s["source"]) == set(cs.read_claims(SEED).origins)
     hur = s.set_index("source").loc["Ukraine military intelligence"]
-    assert hur["n_statements"] == 5 and hur["n_claims"] == 12
+    assert hur["n_statements"] == 7 and hur["n_claims"] == 16
+    # Putin alone reports encircled Ukrainian troops: his group is himself, bias exactly 1
+    putin = s.set_index("source").loc["Vladimir Putin"]
+    assert putin["bias"] == putin["bias_lower"] == putin["bias_upper"] == 1.0
+    assert not putin["bias_estimated"] and np.isnan(putin["p_high"]) and pd.isna(putin["rank"])
+    assert hur["bias_estimated"] and 0 <= hur["p_high"] <= 1
     assert (s["bias_lower"] <= s["bias"]).all() and (s["bias"] <= s["bias_upper"]).all()
     # sum-to-zero identification: the geometric mean of the bias factors is 1
     assert np.exp(np.mean(np.log(s["bias"]))) == pytest.approx(1.0, abs=0.15)
-    assert sorted(s["rank"]) == list(range(1, len(s) + 1)) or s["rank"].min() == 1
+    ranked = s["rank"].dropna()
+    assert len(ranked) == s["bias_estimated"].sum() and ranked.min() == 1
+    assert s.loc[ranked.index, "error"].is_monotonic_increasing  # rank 1 = smallest error
 
 
 def test_claims_table_has_carriers_and_surprise(est):
@@ -160,8 +168,12 @@ def test_same_seed_identical_tables(est):
 def test_save_load_round_trip(est, tmp_path):
     path = tmp_path / "fit.nc"
     est.to_netcdf(path)
-    assert b"pickle" not in path.read_bytes()[:0]  # netCDF/HDF5, written by h5netcdf
+    assert path.read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"  # netCDF-4/HDF5, written by h5netcdf
     back = cs.load(path)
+    xr.testing.assert_identical(est.idata.posterior.to_dataset(), back.idata.posterior.to_dataset())
+    xr.testing.assert_identical(
+        est.idata.sample_stats.to_dataset(), back.idata.sample_stats.to_dataset()
+    )
     for q in est.design.quantities:
         pd.testing.assert_frame_equal(est.trajectory(q), back.trajectory(q))
     pd.testing.assert_frame_equal(est.sources(), back.sources())

@@ -13,7 +13,13 @@ import pytest
 from scipy import integrate, stats
 
 import consensus as cs
-from consensus.model import DEFAULT_PRIORS, build_model, interval_logp, std_t_logcdf
+from consensus.model import (
+    DEFAULT_PRIORS,
+    bias_groups,
+    build_model,
+    interval_logp,
+    std_t_logcdf,
+)
 
 NU = DEFAULT_PRIORS["nu"]
 
@@ -145,6 +151,25 @@ def test_zero_sum_biases():
     )
     draws = pm.draw(build_model(c.design())["bias"], draws=20, random_seed=2)
     np.testing.assert_allclose(draws.sum(axis=1), 0.0, atol=1e-10)
+
+
+def test_identification_is_per_group_of_origins_linked_by_shared_quantities():
+    """A-B-C share quantities (one group), D alone reports q3, E and F share q4: each group
+    sums to zero on its own, D's bias is 0, and a reference pins only its own group."""
+    rows = [("q1", "A"), ("q1", "B"), ("q2", "B"), ("q2", "C"), ("q3", "D"), ("q4", "E")]
+    rows.append(("q4", "F"))
+    c = _claims(
+        [[q, o, "2024-01-01", "point", 100 + i, None, None] for i, (q, o) in enumerate(rows)]
+    )
+    d = c.design()
+    assert bias_groups(d)[:, 0].tolist() == [0, 0, 0, 1, 2, 2]
+    b = pm.draw(build_model(d)["bias"], draws=50, random_seed=3)[:, :, 0]
+    np.testing.assert_allclose(b[:, [0, 1, 2]].sum(axis=1), 0.0, atol=1e-10)
+    np.testing.assert_allclose(b[:, [4, 5]].sum(axis=1), 0.0, atol=1e-10)
+    assert np.all(b[:, 3] == 0) and np.all(b[:, 4] != 0)
+    r = pm.draw(build_model(d, reference=["A"])["bias"], draws=50, random_seed=3)[:, :, 0]
+    assert np.all(r[:, 0] == 0) and np.all(r[:, 1] != 0) and np.all(r[:, 2] != 0)
+    np.testing.assert_allclose(r[:, [4, 5]].sum(axis=1), 0.0, atol=1e-10)  # no reference there
 
 
 def test_unknown_prior_is_an_error():

@@ -72,10 +72,14 @@ def main(argv: list[str] | None = None) -> cs.Estimate:
         "bias_lower",
         "bias_upper",
         "noise",
+        "bias_estimated",
         "rank",
     ]
     with pd.option_context("display.width", 140, "display.precision", 2):
-        print("\nSources (bias: factor relative to the average origin; 1 = no bias):")
+        print(
+            "\nSources (bias: factor relative to the average origin; 1 = no bias; an origin "
+            "that alone reports its quantities has no estimable bias and no rank):"
+        )
         print(est.sources(prob=0.9)[cols].to_string(index=False))
     print("\n" + est.summary())
 

@@ -45,6 +45,7 @@ KIND_CODE = {k: i for i, k in enumerate(KINDS)}  # point 0, at_least 1, at_most 
 DEFAULT_MAX_STEPS = 300
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}.*)?$")
 
 
 class DuplicateClaimWarning(UserWarning):
@@ -67,10 +68,15 @@ def _number(s: str) -> float:
     """Parse a numeric cell: plain numbers, or numbers with comma thousands separators."""
     if _THOUSANDS.match(s):
         s = s.replace(",", "")
+    if "_" in s:  # Python's float() reads "1_000"; a claims table never means that
+        raise ValueError(s)
     return float(s)
 
 
 def _date(s: str) -> pd.Timestamp:
+    """An ISO date ``YYYY-MM-DD`` or a full ISO timestamp; "2024" or "2024-10" are not guessed."""
+    if not _ISO_DATE.match(s):
+        raise ValueError(s)
     ts = pd.Timestamp(pd.to_datetime(s, format="ISO8601"))
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
@@ -144,6 +150,8 @@ def _parse_row(
     numbers_given = any(cells[c] for c in ("value", "low", "high"))
     if kind and kind not in KINDS:
         bad("kind", cells["kind"], f"unknown kind; accepted: {', '.join(KINDS)}")
+    elif kind and cells["figure"] and not numbers_given:
+        pass  # the figure supplies the numbers; it must read as this kind (checked below)
     elif kind:
         if kind == "range":
             for c in ("low", "high"):
@@ -178,8 +186,9 @@ def _parse_row(
 
     if parsed is not None and (kind or numbers_given):  # both given: they must agree
         written = _describe(kind or parsed.kind, nums["value"], nums["low"], nums["high"])
-        agrees = parsed.kind == (kind or parsed.kind) and all(
-            _same(getattr(parsed, c), nums[c]) for c in ("value", "low", "high")
+        agrees = parsed.kind == (kind or parsed.kind) and (
+            not numbers_given
+            or all(_same(getattr(parsed, c), nums[c]) for c in ("value", "low", "high"))
         )
         if not agrees:
             got = _describe(parsed.kind, parsed.value, parsed.low, parsed.high)
@@ -271,13 +280,14 @@ def read_claims(
             for c in extra:
                 parsed[c] = _text(df[c].iat[i])
             rows.append(parsed)
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, tuple]] = {}
     for r in rows:
-        if r["id"] and r["id"] in seen:
+        same_cells = tuple(_cells(df, r["row"] - 2).values())
+        if r["id"] and r["id"] in seen and seen[r["id"]][1] != same_cells:
             problems.append(
-                Problem(r["row"], "id", r["id"], f"id already used on row {seen[r['id']]}")
+                Problem(r["row"], "id", r["id"], f"id already used on row {seen[r['id']][0]}")
             )
-        seen.setdefault(r["id"], r["row"])
+        seen.setdefault(r["id"], (r["row"], same_cells))
     if problems:
         raise ClaimsError(problems)
 
@@ -286,7 +296,9 @@ def read_claims(
 
 
 _STATEMENT_KEY = ["quantity", "origin", "as_of", "kind", "value", "low", "high", "stderr"]
-_DUPLICATE_KEY = ["quantity", "source", "cites", "outlet", "date", *_STATEMENT_KEY[2:]]
+_DUPLICATE_KEY = [
+    "quantity", "source", "cites", "outlet", "date", *_STATEMENT_KEY[2:], "figure", "note", "id"
+]  # fmt: skip
 
 
 @dataclass(frozen=True)

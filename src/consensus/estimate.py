@@ -22,7 +22,7 @@ import xarray as xr
 
 from .claims import KIND_CODE, Claims, Design, from_model_scale, read_claims
 from .errors import ConvergenceWarning
-from .model import DEFAULT_PRIORS, build_model, resolve_priors
+from .model import DEFAULT_PRIORS, bias_groups, build_model, resolve_priors
 
 #: Chosen by measurement (benchmarks/performance.py, "samplers"): see benchmarks/README.md.
 DEFAULT_SAMPLER = "nutpie"
@@ -105,9 +105,11 @@ def compute_diagnostics(idata: xr.DataTree) -> Diagnostics:
     chains = post.sizes["chain"]
     # bias and noise of absent (origin, scale) pairs are constant zero: skip constant cells
     rows = []
-    rhat = az.rhat(post, var_names=names) if chains > 1 else None
-    ess_b = az.ess(post, var_names=names, method="bulk")
-    ess_t = az.ess(post, var_names=names, method="tail")
+    with warnings.catch_warnings():  # constant cells (absent or fixed biases) divide by zero
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rhat = az.rhat(post, var_names=names) if chains > 1 else None
+        ess_b = az.ess(post, var_names=names, method="bulk")
+        ess_t = az.ess(post, var_names=names, method="tail")
     for v in names:
         live = post[v].std(("chain", "draw")) > 0
 
@@ -365,11 +367,19 @@ class Estimate:
         typical error: a fraction for log scale, 0.25 = reports within about
         ±25 %; a model-scale sd otherwise), ``noise_lower``/``noise_upper``,
         ``error`` (median root-mean-square report error on the model scale,
-        sqrt(bias² + noise²): bias and noise in one number) and ``rank``
-        (1 = smallest ``error``, the most credible).
+        sqrt(bias² + noise²): bias and noise in one number), ``bias_estimated``
+        (False where the bias is fixed rather than learned: a ``reference``
+        origin, or an origin alone in its group, i.e. the only one reporting
+        its quantities; ``p_high`` is then NaN) and ``rank`` (1 = smallest
+        ``error``, the most credible; among origins whose bias is estimated or
+        a reference, missing for the rest, whose ``error`` is noise alone).
 
         Biases are relative to the identification rule: with the default, to the
-        average origin; with ``reference=[...]``, to those origins.
+        average origin of the group of origins linked by shared quantities; with
+        ``reference=[...]``, to those origins.
+
+        One row per origin when all quantities share one scale (the usual case);
+        an origin reporting on quantities of several scales has one row for each.
         """
         _check_prob(prob)
         d = self.design
@@ -377,6 +387,9 @@ class Estimate:
         st = self.claims_data.statements
         st_scale = d.quantity_scale[d.quantity]
         a = (1 - prob) / 2
+        groups = bias_groups(d)
+        group_size = np.bincount(groups[groups >= 0])
+        reference = set(self.config["reference"])
         out = []
         for o, name in enumerate(d.origins):
             for s, scale in enumerate(d.scale_groups):
@@ -385,6 +398,7 @@ class Estimate:
                     continue
                 b, n = bias[:, o, s], noise[:, o, s]
                 err = np.sqrt(b**2 + n**2)
+                estimated = name not in reference and group_size[groups[o, s]] > 1
                 if scale == "log":
                     bn, nn = np.exp(b), np.expm1(n)
                 else:
@@ -398,16 +412,18 @@ class Estimate:
                         "bias": float(np.median(bn)),
                         "bias_lower": float(np.quantile(bn, a)),
                         "bias_upper": float(np.quantile(bn, 1 - a)),
-                        "p_high": float((b > 0).mean()),
+                        "p_high": float((b > 0).mean()) if estimated else np.nan,
                         "noise": float(np.median(nn)),
                         "noise_lower": float(np.quantile(nn, a)),
                         "noise_upper": float(np.quantile(nn, 1 - a)),
                         "error": float(np.median(err)),
+                        "bias_estimated": estimated,
+                        "_ranked": estimated or name in reference,
                     }
                 )
         df = pd.DataFrame(out)
-        df["rank"] = df["error"].rank(method="min").astype(int)
-        return df.sort_values(["rank", "source"]).reset_index(drop=True)
+        df["rank"] = df["error"].where(df.pop("_ranked")).rank(method="min").astype("Int64")
+        return df.sort_values(["rank", "source"], na_position="last").reset_index(drop=True)
 
     def _statement_predictive(self, max_draws: int = 1000) -> tuple[np.ndarray, np.ndarray]:
         """(draws, N) location and scale of each statement's report, on the model scale."""

@@ -104,8 +104,56 @@ def reference_mask(design: Design, reference: Sequence[str] | None) -> np.ndarra
     return mask
 
 
+def bias_groups(design: Design) -> np.ndarray:
+    """(origin, scale) -> connected group of origins, -1 where the origin has no statement.
+
+    Two origins are in one group when a chain of shared quantities links them
+    (A and B report on q1, B and C on q2: A, B, C form one group). Biases are
+    only comparable within a group, so identification (sum to zero, or a
+    reference origin) is applied per group. An origin alone in its group (only
+    it reports its quantities) gets bias 0: its quantities' estimate is its
+    own figures, which is all the data can say.
+    """
+    d = design
+    n_o, n_s, n_q = len(d.origins), len(d.scale_groups), len(d.quantities)
+    parent = np.arange(n_o * n_s + n_q)
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    node = d.origin * n_s + d.quantity_scale[d.quantity]
+    for a, b in set(zip(node.tolist(), (n_o * n_s + d.quantity).tolist(), strict=True)):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    out = np.full(n_o * n_s, -1)
+    live = np.unique(node)
+    roots = np.array([find(i) for i in live])
+    out[live] = np.unique(roots, return_inverse=True)[1]
+    return out.reshape(n_o, n_s)
+
+
+def lone_statements(design: Design) -> np.ndarray:
+    """Statements that are the only evidence on their quantity: a single point at a single date.
+
+    Such a quantity's level is written as the statement minus its origin's bias
+    minus its error (``lone_error``, the standardised Student-t error). That is
+    the same model, but its geometry no longer depends on the origin's noise: in
+    the usual parametrisation the level's posterior width scales with the noise,
+    a funnel that slowed mixing badly with a few such quantities.
+    """
+    d = design
+    n_st = np.bincount(d.quantity, minlength=len(d.quantities))
+    lone_q = (n_st == 1) & (d.grid_len == 1)
+    return np.flatnonzero(lone_q[d.quantity] & (d.kind == KIND_CODE["point"]))
+
+
 def coords(design: Design) -> dict[str, list]:
     walking = np.flatnonzero(design.grid_len > 1)
+    lone = lone_statements(design)
     return {
         "quantity": design.quantities,
         "origin": design.origins,
@@ -113,7 +161,8 @@ def coords(design: Design) -> dict[str, list]:
         "walk": [design.quantities[i] for i in walking],
         "time": list(range(len(design.grid_quantity))),
         "statement": list(range(design.n_statements)),
-        "point": list(np.flatnonzero(design.kind == KIND_CODE["point"])),
+        "point": [i for i in np.flatnonzero(design.kind == KIND_CODE["point"]) if i not in lone],
+        "lone": [design.quantities[q] for q in design.quantity[lone]],
     }
 
 
@@ -132,7 +181,9 @@ def build_model(
         Overrides of `DEFAULT_PRIORS`.
     reference
         Origins assumed unbiased. ``None`` (default): biases sum to zero across
-        the origins of each scale group, i.e. the consensus is the average origin.
+        the origins of each group linked by shared quantities (`bias_groups`),
+        i.e. the consensus is the average origin. A group without a reference
+        origin falls back to the sum-to-zero rule.
 
     Returns
     -------
@@ -152,6 +203,14 @@ def build_model(
     st_scale = d.quantity_scale[d.quantity]
     present = np.zeros((n_o, n_s))
     present[d.origin, st_scale] = 1.0
+    g_flat = bias_groups(d).ravel()  # (O*S,) group of each (origin, scale); -1 if absent
+    live = np.flatnonzero(g_flat >= 0)
+    g_live = g_flat[live]
+    n_groups = int(g_flat.max()) + 1
+    g_size = np.bincount(g_live, minlength=n_groups).astype(float)
+    ref_flat = np.repeat(ref, n_s)
+    has_ref = np.zeros(n_groups + 1, dtype=bool)  # index -1 (absent) lands on the last cell
+    has_ref[g_flat[(ref_flat > 0) & (g_flat >= 0)]] = True
 
     # each quantity's level is anchored at the grid point of its median statement
     anchor = np.array(
@@ -165,11 +224,54 @@ def build_model(
     walk_of_q[walking] = np.arange(len(walking))
     step_walk = walk_of_q[d.grid_quantity[steps]]
     step_days = d.step_days[d.grid_quantity[steps]]
+    lone = lone_statements(d)
+    lone_q = d.quantity[lone]
 
     with pm.Model(coords=coords(d)) as model:
+        # --- origins: bias (hierarchical, identified) and noise (pooled)
+        bias_sigma = pm.HalfNormal("bias_sigma", sigma=p["bias_sd"] * d.unit, dims="scale")
+        bias_z = pm.Normal("bias_z", 0.0, 1.0, dims=("origin", "scale"))
+        # identification per group of origins linked by shared quantities: a group with a
+        # reference origin is measured against it, any other sums to zero over its origins
+        z = bias_z.ravel()
+        group_mean = pt.zeros(n_groups)[g_live].inc(z[live]) / g_size
+        free = pt.where(
+            has_ref[g_flat], z * (1.0 - ref_flat), z - group_mean[np.maximum(g_flat, 0)]
+        )
+        bias = pm.Deterministic(
+            "bias",
+            (free * present.ravel()).reshape((n_o, n_s)) * bias_sigma,
+            dims=("origin", "scale"),
+        )
+        noise_mu = pm.Normal(
+            "noise_mu", np.log(p["noise_median"] * d.unit), p["noise_level_sd"], dims="scale"
+        )
+        noise_spread = pm.HalfNormal("noise_spread", sigma=p["noise_pool_sd"], dims="scale")
+        noise_z = pm.Normal("noise_z", 0.0, 1.0, dims=("origin", "scale"))
+        noise = pm.Deterministic(
+            "noise", pt.exp(noise_mu + noise_spread * noise_z), dims=("origin", "scale")
+        )
+        projection_sigma = pm.HalfNormal(
+            "projection_sigma", sigma=p["projection_sd"] * d.unit, dims="scale"
+        )
+        # error sd of each statement's report
+        sd = pt.sqrt(
+            noise[d.origin, st_scale] ** 2
+            + (p["noise_floor"] * d.unit[st_scale]) ** 2
+            + d.stderr**2
+            + projection_sigma[st_scale] ** 2 * (d.horizon_days / 30.0)
+        )
+        own_bias = bias[d.origin, st_scale]
+
         # --- latent truth: level at the anchor + random walk with drift (non-centred)
-        level_z = pm.Normal("level_z", 0.0, 1.0, dims="quantity")
+        level_z = pm.Normal("level_z", 0.0, 1.0, dims="quantity")  # unused for lone quantities
         level = d.center + p["level_sd"] * unit_q * level_z
+        if len(lone):  # level = its one statement - bias - error; the level's prior as a term
+            err = pm.StudentT("lone_error", nu=nu, mu=0.0, sigma=1.0, dims="lone")
+            lone_level = d.value[lone] - own_bias[lone] - sd[lone] * err
+            prior = pm.Normal.dist(d.center[lone_q], p["level_sd"] * unit_q[lone_q])
+            pm.Potential("lone_level_prior", pm.logp(prior, lone_level).sum())
+            level = pt.set_subtensor(level[lone_q], lone_level)
         walk_scale = p["walk_sd"] * unit_q[walking] / np.sqrt(span)
         walk_sigma = pm.HalfNormal("walk_sigma", sigma=walk_scale, dims="walk")
         drift = pm.Normal("drift", 0.0, p["drift_sd"] * unit_q[walking] / span, dims="walk")
@@ -182,40 +284,10 @@ def build_model(
             "latent", level[d.grid_quantity] + path - path[anchor][d.grid_quantity], dims="time"
         )
 
-        # --- origins: bias (hierarchical, identified) and noise (pooled)
-        bias_sigma = pm.HalfNormal("bias_sigma", sigma=p["bias_sd"] * d.unit, dims="scale")
-        bias_z = pm.Normal("bias_z", 0.0, 1.0, dims=("origin", "scale"))
-        if reference:
-            free = bias_z * (1.0 - ref)[:, None]
-        else:  # sum to zero over the origins present in each scale group
-            mean_z = (bias_z * present).sum(axis=0) / np.maximum(present.sum(axis=0), 1.0)
-            free = bias_z - mean_z
-        bias = pm.Deterministic("bias", free * present * bias_sigma, dims=("origin", "scale"))
-
-        noise_mu = pm.Normal(
-            "noise_mu", np.log(p["noise_median"] * d.unit), p["noise_level_sd"], dims="scale"
-        )
-        noise_spread = pm.HalfNormal("noise_spread", sigma=p["noise_pool_sd"], dims="scale")
-        noise_z = pm.Normal("noise_z", 0.0, 1.0, dims=("origin", "scale"))
-        noise = pm.Deterministic(
-            "noise", pt.exp(noise_mu + noise_spread * noise_z), dims=("origin", "scale")
-        )
-        projection_sigma = pm.HalfNormal(
-            "projection_sigma", sigma=p["projection_sd"] * d.unit, dims="scale"
-        )
-
-        # --- each statement: location and scale of the report it was
-        mu = latent[d.time] + bias[d.origin, st_scale]
-        sd = pt.sqrt(
-            noise[d.origin, st_scale] ** 2
-            + (p["noise_floor"] * d.unit[st_scale]) ** 2
-            + d.stderr**2
-            + projection_sigma[st_scale] ** 2 * (d.horizon_days / 30.0)
-        )
-
-        # --- likelihood, one term per statement, by kind
+        # --- likelihood, one term per statement, by kind (lone statements are in lone_error)
+        mu = latent[d.time] + own_bias
         k = d.kind
-        pts = np.flatnonzero(k == KIND_CODE["point"])
+        pts = np.setdiff1d(np.flatnonzero(k == KIND_CODE["point"]), lone)
         if len(pts):
             pm.StudentT(
                 "report", nu=nu, mu=mu[pts], sigma=sd[pts], observed=d.value[pts], dims="point"

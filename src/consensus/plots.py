@@ -219,8 +219,13 @@ def plot_sources(
     src = src[src["scale"] == scale].sort_values("bias").reset_index(drop=True)
     fig, ax = _axes(ax, figsize or (7, 1.2 + 0.4 * len(src)))
     y = np.arange(len(src))
-    ax.hlines(y, src["bias_lower"], src["bias_upper"], color="C0", lw=2.5)
-    ax.plot(src["bias"], y, "o", color="C0", ms=7)
+    est_ = src["bias_estimated"].to_numpy(dtype=bool)
+    ax.hlines(y[est_], src["bias_lower"][est_], src["bias_upper"][est_], color="C0", lw=2.5)
+    ax.plot(src["bias"][est_], y[est_], "o", color="C0", ms=7, label="estimated")
+    if (~est_).any():  # fixed by the identification rule: drawn hollow, no interval
+        ax.plot(src["bias"][~est_], y[~est_], "o", mfc="white", color="0.45", ms=7)
+        ax.plot([], [], "o", mfc="white", color="0.45", label="fixed (reference or lone origin)")
+        ax.legend(loc="best", fontsize="small")
     none = 1.0 if scale == "log" else 0.0
     ax.axvline(none, color="0.3", ls="--", lw=1)
     ax.set_yticks(
