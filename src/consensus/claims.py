@@ -201,8 +201,10 @@ def _parse_row(
     return out
 
 
-def _cells(df: pd.DataFrame, i: int) -> dict[str, str]:
-    return {c: (_text(df[c].iat[i]) if c in df.columns else "") for c in COLUMNS}
+def _text_rows(df: pd.DataFrame, columns: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
+    """Every row as {column: cell text}, for the given columns ('' where a column is absent)."""
+    cols = {c: (df[c].tolist() if c in df.columns else [""] * len(df)) for c in columns}
+    return [{c: _text(cols[c][i]) for c in columns} for i in range(len(df))]
 
 
 def _load(source: str | Path | pd.DataFrame) -> pd.DataFrame:
@@ -274,20 +276,19 @@ def read_claims(
         )
 
     rows = []
+    cells = _text_rows(df, COLUMNS)
+    extra_cells = _text_rows(df, extra)
     for i in range(len(df)):
-        parsed = _parse_row(i + 2, _cells(df, i), vague, problems)
+        parsed = _parse_row(i + 2, cells[i], vague, problems)
         if parsed is not None:
-            for c in extra:
-                parsed[c] = _text(df[c].iat[i])
+            parsed.update(extra_cells[i])
             rows.append(parsed)
-    seen: dict[str, tuple[int, tuple]] = {}
+    seen: dict[str, int] = {}
     for r in rows:
-        same_cells = tuple(_cells(df, r["row"] - 2).values())
-        if r["id"] and r["id"] in seen and seen[r["id"]][1] != same_cells:
-            problems.append(
-                Problem(r["row"], "id", r["id"], f"id already used on row {seen[r['id']][0]}")
-            )
-        seen.setdefault(r["id"], (r["row"], same_cells))
+        first = seen.setdefault(r["id"], r["row"])
+        # a repeated id is an error unless the whole row is a copy (the duplicate slip, warned)
+        if r["id"] and first != r["row"] and cells[first - 2] != cells[r["row"] - 2]:
+            problems.append(Problem(r["row"], "id", r["id"], f"id already used on row {first}"))
     if problems:
         raise ClaimsError(problems)
 
