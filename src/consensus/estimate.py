@@ -296,9 +296,10 @@ def _sample(model, config: dict, *, progressbar: bool, cores: int | None) -> xr.
     return xr.DataTree.from_dict(tree)
 
 
-#: Adam learning rates of the two ADVI stages (benchmarks/README.md: with PyMC's default,
-#: adagrad at 0.001, 20,000 steps left intervals 17x too wide at 10^3 statements, and the
-#: optimisation ran into NaN at 10^5)
+#: Adam learning rates of the two ADVI stages. With PyMC's default optimiser (adagrad at
+#: 0.001), 20,000 steps left the intervals 17x too wide at 10^3 statements and ran into NaN at
+#: 10^5 (benchmarks/results/performance.json as of commit c84df7b); the two stages are measured
+#: against NUTS in benchmarks/README.md.
 ADVI_LEARNING_RATES = (0.01, 0.001)
 
 
