@@ -217,6 +217,19 @@ def test_plot_trajectory_draws_bands_and_every_statement(est):
     # bounds get arrows: one annotation per at_least / at_most statement
     st = est.claims_data.statements.query("quantity == @Q")
     assert len(ax.texts) == int(st["kind"].isin(["at_least", "at_most"]).sum())
+    # each statement once (not once per carrier): filled circles for points, hollow circles for
+    # projections at their as_of, one vertical bar from low to high per range
+    circles = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    hollow = [ln for ln in circles if ln.get_markerfacecolor() == "none"]
+    projections = st["as_of"] > st["date"]
+    assert len(hollow) == projections.sum() == 2
+    assert len(circles) - len(hollow) == ((st["kind"] == "point") & ~projections).sum() == 3
+    ranges = st[st["kind"] == "range"]
+    bars = [
+        ln for ln in ax.lines
+        if ln.get_marker() in ("None", None, "") and sorted(ln.get_ydata()) == sorted(ranges[["low", "high"]].iloc[0])
+    ]  # fmt: skip
+    assert len(ranges) == 1 and len(bars) == 1
     plt.close(fig)
     fig, ax = plt.subplots()
     assert est.plot_trajectory(Q, ax=ax, log=False) is fig and ax.get_yscale() == "linear"

@@ -5,7 +5,8 @@
 // summing to zero over the origins present in a scale group, pooled log-noise), Student-t
 // reports with nu degrees of freedom, bounds as censored terms, ranges as log-differences of
 // CDFs taken in the lower tail. Fed from the same `Design` arrays (benchmarks/peers/stan_peer.py).
-// Only the default identification (no reference origins) is written out.
+// Only the default identification (no reference origins) is written out, for one group of
+// origins linked by shared quantities and no lone statements (stan_peer.stan_data checks).
 data {
   int<lower=1> Q;                      // quantities
   int<lower=1> O;                      // origins

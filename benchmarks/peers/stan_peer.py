@@ -119,9 +119,16 @@ def available() -> str | None:
 def stan_data(design: Design, priors: dict | None = None) -> dict:
     """The data block of `consensus.stan` from a `Design`, as `build_model` derives it.
 
-    Indices are 1-based. Only the default identification (biases sum to zero
-    over the origins present in each scale group) is supported.
+    Indices are 1-based. Only the default identification is written out, and
+    in its simplest form (biases sum to zero over all origins of a scale group),
+    which is `build_model`'s when every origin is linked to every other by
+    shared quantities and no quantity rests on a single point statement; the
+    benchmark case is checked for that here.
     """
+    from consensus.model import bias_groups, lone_statements
+
+    if bias_groups(design).max() > 0 or len(lone_statements(design)):
+        raise ValueError("the Stan peer handles one group of origins and no lone statements")
     p = resolve_priors(priors)
     d = design
     n_q, n_o, n_s = len(d.quantities), len(d.origins), len(d.scale_groups)
