@@ -323,7 +323,7 @@ def _advi(iterations: int, random_seed: int | None, progressbar: bool):
     q = max(len(tail) // 4, 1)
     a, b = tail[-2 * q : -q], tail[-q:]
     # and by more than a tenth of the loss's own noise (a drift too small to matter is not flagged)
-    drop, noise = a.mean() - b.mean(), b.std()
+    drop, noise = (a.mean() - b.mean(), b.std()) if len(a) > 1 else (0.0, 0.0)
     if len(a) > 1 and drop > max(3 * noise * np.sqrt(2 / len(b)), 0.1 * noise):
         warnings.warn(
             f"ADVI had not converged: its loss was still falling at the end "

@@ -161,7 +161,7 @@ def coords(design: Design) -> dict[str, list]:
         "walk": [design.quantities[i] for i in walking],
         "time": list(range(len(design.grid_quantity))),
         "statement": list(range(design.n_statements)),
-        "point": [i for i in np.flatnonzero(design.kind == KIND_CODE["point"]) if i not in lone],
+        "point": list(np.setdiff1d(np.flatnonzero(design.kind == KIND_CODE["point"]), lone)),
         "lone": [design.quantities[q] for q in design.quantity[lone]],
     }
 
