@@ -1,8 +1,11 @@
 """Write examples/dprk_troops_2024/dprk_troops.ipynb (source of truth for the notebook's cells).
 
 Run `python scripts/make_notebook.py` after editing; the test suite executes the notebook.
+`python scripts/make_notebook.py --execute` also runs it at full settings (a few minutes) and
+saves it with its outputs, so that readers see the results without running it.
 """
 
+import sys
 from pathlib import Path
 
 import nbformat as nbf
@@ -66,7 +69,7 @@ print(f"P(more than 10,000 on {DAY}) = {p:.2f}")"""),
 `bias` is a factor relative to the **average origin** (the default identification: biases sum to zero on
 the log scale). `noise` is the typical error of one report (0.3 = within about ±30 %)."""),
     code("""est.sources(prob=0.9)[["source", "n_claims", "n_statements", "bias", "bias_lower", "bias_upper",
-                        "p_high", "noise", "rank"]]"""),
+                        "p_high", "noise", "bias_estimated", "rank"]]"""),
     code("""fig = est.plot_sources()"""),
     md("""Each statement, with how surprising it is under the fitted model (`p_value`: the posterior predictive
 probability of a report at least as far out):"""),
@@ -125,5 +128,11 @@ nb = nbf.v4.new_notebook(
     },
 )
 out = Path(__file__).resolve().parents[1] / "examples" / "dprk_troops_2024" / "dprk_troops.ipynb"
+if "--execute" in sys.argv[1:]:
+    import nbclient
+
+    nbclient.NotebookClient(
+        nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(out.parent)}}
+    ).execute()
 nbf.write(nb, out)
 print(f"wrote {out}")
