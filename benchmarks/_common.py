@@ -84,6 +84,18 @@ def write_section(key: str, markdown: str) -> None:
     )
 
 
+def publish(key: str, markdown: str, quick: bool) -> Path:
+    """Write a benchmark's tables: into benchmarks/README.md for a full run; for a quick smoke
+    run into results/<key>_quick.md instead, so that it never replaces the committed numbers."""
+    if quick:
+        path = RESULTS / f"{key}_quick.md"
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        path.write_text(markdown.strip() + "\n")
+        return path
+    write_section(key, markdown)
+    return README
+
+
 def md_table(rows: list[dict], columns: list[str], fmt: dict | None = None) -> str:
     """A markdown table; fmt maps column -> format spec (e.g. '.3f')."""
     fmt = fmt or {}

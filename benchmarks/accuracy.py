@@ -10,7 +10,9 @@ the accuracy section of ``benchmarks/README.md``. ``--only`` (repeatable) runs
 some parts; the parts not run are kept from the previous results file when it was
 written in the same mode (quick or full). ``--quick`` is a smoke run (2 seeds,
 small simulations, 200 draws, a weather subsample; about 8 minutes on 2 busy
-cores, most of it nutpie compiling each model); its numbers are not comparable.
+cores, most of it nutpie compiling each model); its numbers are not comparable,
+so it writes ``results/accuracy_quick.json`` and ``results/accuracy_quick.md``
+instead of the committed results.
 The full run took about 22 minutes on the same machine.
 
 Sampler
@@ -150,6 +152,12 @@ SYNTHETIC_METHODS = ("consensus", *TD_METHODS, "latest", "rolling_median")
 AIM_RATIO = 2 / 3  # aim (a): consensus error at most two thirds of the best baseline's
 AIM_COVERAGE = (0.85, 0.95)  # aim (b)
 RESULTS_FILE = "accuracy.json"
+
+
+def results_file(quick: bool) -> str:
+    """accuracy.json, or accuracy_quick.json for a smoke run (never the committed numbers)."""
+    return "accuracy_quick.json" if quick else RESULTS_FILE
+
 
 _T0 = time.perf_counter()
 
@@ -1137,7 +1145,7 @@ def _clean(x):
 
 def previous_parts(quick: bool) -> dict:
     """Parts of the last results file, when it was written in the same mode."""
-    path = _common.RESULTS / RESULTS_FILE
+    path = _common.RESULTS / results_file(quick)
     if not path.exists():
         return {}
     try:
@@ -1182,9 +1190,9 @@ def main(argv: list[str] | None = None) -> dict:
         "parts": parts,
     }
     payload["aims"] = _clean(judge_aims(parts))
-    path = _common.write_json(RESULTS_FILE, payload)
-    _common.write_section("accuracy", markdown(payload))
-    progress(f"wrote {path} and the accuracy section of {_common.README}")
+    path = _common.write_json(results_file(args.quick), payload)
+    tables = _common.publish("accuracy", markdown(payload), args.quick)
+    progress(f"wrote {path} and {tables}")
     return payload
 
 
