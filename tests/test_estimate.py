@@ -245,4 +245,11 @@ def test_plot_sources(est):
     ax = fig.axes[0]
     assert len(ax.get_yticklabels()) == len(est.sources())
     assert ax.get_xscale() == "log" and "average origin" in ax.get_title()
+    # lone origins' biases are fixed by the identification rule: hollow markers, no interval
+    hollow = [
+        ln for ln in ax.lines if ln.get_marker() == "o" and ln.get_markerfacecolor() == "white"
+    ]
+    n_fixed = int((~est.sources()["bias_estimated"]).sum())
+    assert n_fixed > 0 and sum(len(ln.get_xdata()) for ln in hollow) == n_fixed
+    assert len(ax.collections[0].get_segments()) == len(est.sources()) - n_fixed
     plt.close(fig)
