@@ -851,7 +851,31 @@ def run_weather(settings: Settings) -> dict | None:
     result["consensus_rounded"] = errors(rounded, data.truth)
     result["baselines_all_objects"] = full
     result["site_biases"] = weather_site_biases(est, data)
+    result["unmixed_latents"] = unmixed_latents(est, data)
     return result
+
+
+def unmixed_latents(est: cs.Estimate, data: RealData) -> dict:
+    """How many latent values did not mix, and the worst one: chain means, gold, figures."""
+    import arviz as az
+
+    post = est.idata.posterior.to_dataset()
+    rhat = az.rhat(post[["latent"]])["latent"].to_numpy()
+    g = int(np.nanargmax(rhat))
+    q = est.design.quantities[est.design.grid_quantity[g]]
+    figures = pd.to_numeric(data.claims.loc[data.claims["quantity"] == q, "value"])
+    return {
+        "n": len(rhat),
+        "rhat_above_1.01": int((rhat > 1.01).sum()),
+        "rhat_above_1.1": int((rhat > 1.1).sum()),
+        "worst": {
+            "quantity": q,
+            "rhat": float(rhat[g]),
+            "chain_means": post["latent"].isel(time=g).mean("draw").to_numpy().round(2).tolist(),
+            "gold": float(data.truth[q]),
+            "figures": sorted(figures.round(1).tolist()),
+        },
+    }
 
 
 def run_polls(settings: Settings) -> dict | None:
@@ -1026,6 +1050,16 @@ def real_markdown(parts: dict) -> str:
                 f"offset from gold): Pearson {sb['pearson']:.2f}, largest gap to the offset "
                 f"relative to the average site {sb['max_abs_difference']:.2f} °F; table below."
             )
+            um = part.get("unmixed_latents")
+            if um:
+                w = um["worst"]
+                notes.append(
+                    f"- **weather, mixing**: of {um['n']} latent values, {um['rhat_above_1.01']} "
+                    f"have R-hat above 1.01 and {um['rhat_above_1.1']} above 1.1. The worst, "
+                    f"`{w['quantity']}` (R-hat {w['rhat']:.2f}), has chain means "
+                    f"{', '.join(f'{m:.1f}' for m in w['chain_means'])} °F, gold {w['gold']:.0f}, "
+                    f"figures {', '.join(f'{v:g}' for v in w['figures'])}."
+                )
         if key == "polls":
             h = part["house_effects"]
             a, b = h["all"], h["at_least_10_statements"]
