@@ -23,7 +23,8 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
-from consensus.claims import KIND_CODE, Design
+from consensus.claims import KIND_CODE
+from consensus.design import Design
 from consensus.model import coords, resolve_priors
 
 

@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from consensus.claims import KIND_CODE, Design
+from consensus.claims import KIND_CODE
+from consensus.design import Design
 from consensus.model import resolve_priors
 
 STAN_FILE = Path(__file__).with_name("consensus.stan")

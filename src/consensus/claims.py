@@ -17,13 +17,16 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import ClaimsError, Problem
 from .figures import KINDS, Figure, parse_figure
+
+if TYPE_CHECKING:
+    from .design import Design
 
 REQUIRED = ("quantity", "source", "date")
 OPTIONAL = (
@@ -469,7 +472,9 @@ class Claims:
     def design(
         self, *, freq: str | int | None = None, max_steps: int = DEFAULT_MAX_STEPS
     ) -> Design:
-        """Numeric arrays for the model builder (see `Design`). Scales must be declared."""
+        """Numeric arrays for the model builder (see `consensus.design.Design`). Scales must be declared."""
+        from .design import Design
+
         return Design.build(self, freq=freq, max_steps=max_steps)
 
 
@@ -477,153 +482,3 @@ def _format_date(ts: pd.Timestamp) -> str:
     if ts is None or pd.isna(ts):
         return ""
     return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat()
-
-
-# ---------------------------------------------------------------------- design
-def to_model_scale(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """Natural units -> model scale, elementwise per ``scale`` ('log', 'logit', 'identity')."""
-    x = np.asarray(x, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.select(
-            [scale == "log", scale == "logit"], [np.log(x), np.log(x) - np.log1p(-x)], x
-        )
-
-
-def from_model_scale(z: np.ndarray, scale: str) -> np.ndarray:
-    """Model scale -> natural units for one scale."""
-    z = np.asarray(z, dtype=float)
-    if scale == "log":
-        return np.exp(z)
-    if scale == "logit":
-        return 1.0 / (1.0 + np.exp(-z))
-    return z
-
-
-def _step_days(freq: str | int | None, span_days: float, max_steps: int) -> float:
-    if freq is None:
-        return float(max(1, math.ceil(span_days / max_steps)))
-    if isinstance(freq, (int, float)):
-        days = float(freq)
-    else:
-        days = pd.to_timedelta(pd.tseries.frequencies.to_offset(freq)).total_seconds() / 86400.0
-    if days <= 0:
-        raise ValueError(f"freq must be a positive step, got {freq!r}")
-    return days
-
-
-@dataclass(frozen=True)
-class Design:
-    """What the model builder reads: integer indices, masks and values on the model scale.
-
-    Dimensions: ``quantity`` (Q), ``origin`` (O), ``scale`` (the scale groups
-    present, S), ``time`` (G: every quantity's grid points, concatenated; a
-    quantity's points are ``grid_start[q] : grid_start[q] + grid_len[q]``) and
-    ``statement`` (N).
-    """
-
-    quantities: list[str]
-    origins: list[str]
-    scale_groups: list[str]
-    quantity_scale: np.ndarray  # (Q,) index into scale_groups
-    grid_quantity: np.ndarray  # (G,) quantity index of each grid point
-    grid_date: np.ndarray  # (G,) datetime64[ns]
-    grid_start: np.ndarray  # (Q,) first grid point of each quantity
-    grid_len: np.ndarray  # (Q,)
-    step_days: np.ndarray  # (Q,) days between a quantity's grid points
-    quantity: np.ndarray  # (N,) per statement
-    origin: np.ndarray  # (N,)
-    time: np.ndarray  # (N,) grid point of the statement's as_of
-    kind: np.ndarray  # (N,) code: KIND_CODE
-    value: np.ndarray  # (N,) model scale; NaN for ranges
-    low: np.ndarray  # (N,) model scale; NaN unless range
-    high: np.ndarray  # (N,)
-    stderr: np.ndarray  # (N,) model scale (delta method); 0 when not given
-    horizon_days: np.ndarray  # (N,) as_of - date, clipped at 0
-    center: np.ndarray  # (Q,) robust centre of the quantity's claims, model scale
-    unit: np.ndarray  # (S,) robust within-quantity spread of claims per scale group
-
-    @property
-    def n_statements(self) -> int:
-        return len(self.quantity)
-
-    @classmethod
-    def build(cls, claims: Claims, *, freq: str | int | None, max_steps: int) -> Design:
-        if not claims.scales:
-            raise ValueError("declare scales first: claims.with_scales(...)")
-        st = claims.statements
-        quantities, origins = claims.quantities, claims.origins
-        qscale = np.array([claims.scales[q] for q in quantities])
-        groups = [s for s in SCALES if s in set(qscale)]
-        q_idx = pd.Index(quantities).get_indexer(st["quantity"])
-        o_idx = pd.Index(origins).get_indexer(st["origin"])
-        scale = qscale[q_idx]
-
-        # time grid: regular per quantity, covering every as_of
-        as_of = st["as_of"].to_numpy()
-        starts, lens, steps, dates, t_idx = [], [], [], [], np.zeros(len(st), dtype=np.int64)
-        offset = 0
-        for qi in range(len(quantities)):
-            sel = q_idx == qi
-            lo, hi = as_of[sel].min(), as_of[sel].max()
-            span = (hi - lo) / np.timedelta64(1, "D")
-            step = _step_days(freq, span, max_steps)
-            n = int(math.ceil(span / step - 1e-9)) + 1
-            pos = np.rint(((as_of[sel] - lo) / np.timedelta64(1, "D")) / step).astype(np.int64)
-            t_idx[sel] = offset + pos
-            starts.append(offset)
-            lens.append(n)
-            steps.append(step)
-            dates.append(lo + (np.arange(n) * step * 86400e9).astype("timedelta64[ns]"))
-            offset += n
-
-        value = to_model_scale(st["value"].to_numpy(), scale)
-        low = to_model_scale(st["low"].to_numpy(), scale)
-        high = to_model_scale(st["high"].to_numpy(), scale)
-        # a figure's representative number: point/bound value, or the range midpoint
-        ref = np.where(st["kind"] == "range", (st["low"] + st["high"]) / 2, st["value"]).astype(
-            float
-        )
-        se = st["stderr"].fillna(0.0).to_numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            se_model = np.select(
-                [scale == "log", scale == "logit"], [se / ref, se / (ref * (1 - ref))], se
-            )
-        mid = np.where(st["kind"] == "range", (low + high) / 2, value)
-
-        centre = np.array([np.median(mid[q_idx == qi]) for qi in range(len(quantities))])
-        unit = np.ones(len(groups))
-        for gi, g in enumerate(groups):
-            dev = [
-                np.abs(mid[q_idx == qi] - np.median(mid[q_idx == qi]))
-                for qi in range(len(quantities))
-                if qscale[qi] == g and (q_idx == qi).sum() >= 3
-            ]
-            spread = 1.4826 * float(np.median(np.concatenate(dev))) if dev else 0.0
-            if g == "identity":
-                fallback = 1.4826 * float(np.median(np.abs(mid - np.median(mid)))) or 1.0
-                unit[gi] = spread if spread > 0 else fallback
-            else:  # log and logit are already unit-free: keep the unit between 0.1 and 1
-                unit[gi] = float(np.clip(spread, 0.1, 1.0)) if spread > 0 else 0.5
-
-        return cls(
-            quantities=quantities,
-            origins=origins,
-            scale_groups=groups,
-            quantity_scale=np.array([groups.index(s) for s in qscale], dtype=np.int64),
-            grid_quantity=np.repeat(np.arange(len(quantities)), lens),
-            grid_date=np.concatenate(dates).astype("datetime64[ns]"),
-            grid_start=np.array(starts, dtype=np.int64),
-            grid_len=np.array(lens, dtype=np.int64),
-            step_days=np.array(steps, dtype=float),
-            quantity=q_idx.astype(np.int64),
-            origin=o_idx.astype(np.int64),
-            time=t_idx,
-            kind=st["kind"].map(KIND_CODE).to_numpy(dtype=np.int64),
-            value=value,
-            low=low,
-            high=high,
-            stderr=np.nan_to_num(se_model, nan=0.0),
-            horizon_days=np.clip(st["horizon_days"].to_numpy(dtype=float), 0, None),
-            center=centre,
-            unit=unit,
-        )

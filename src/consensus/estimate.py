@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .claims import KIND_CODE, Claims, Design, from_model_scale, read_claims
+from .claims import KIND_CODE, Claims, read_claims
+from .design import Design, from_model_scale
 from .errors import ConvergenceWarning
 from .model import DEFAULT_PRIORS, bias_groups, build_model, resolve_priors
 

@@ -19,7 +19,8 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
-from .claims import KIND_CODE, Design
+from .claims import KIND_CODE
+from .design import Design
 
 #: Default priors, every one overridable by name through ``fit(priors={...})``.
 #: Scales are in units of the data's spread (``Design.unit``), times in days.
