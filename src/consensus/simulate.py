@@ -39,6 +39,22 @@ Everything is drawn on the *model scale*: ``log`` (counts; natural units are
    ``1..max_horizon_days`` days, and ``y`` carries an extra
    ``N(0, projection_sd * sqrt(h / 30))`` error (``projection_sd`` is the extra
    sd at a 30-day horizon, as in the model). Otherwise ``as_of = date``.
+
+   *Shared error.* With ``shared_error_sd > 0`` every statement about ``q``
+   also carries ``eta_q ~ N(0, shared_error_sd)``, the same for every origin
+   (a polling miss, a common upstream source): ``y`` gains ``eta_q``. With
+   ``shared_error_days = k`` there is one ``eta`` per quantity and block of
+   ``k`` days of ``as_of`` (days ``0..k-1``, ``k..2k-1``, ...), drawn
+   independently. `Simulation.shared` lists them.
+
+   *Known sampling error.* An exact share ``stderr_share`` of the statements
+   come with a known standard error, as a poll's. Statement ``i``'s error sd on
+   the model scale is ``se_i = stderr_sd * U(0.5, 2.0)`` and ``y`` gains
+   ``se_i * N(0, 1)``. The ``stderr`` column gives it in the figure's natural
+   units by the delta method, the conversion the model reads back: on the log
+   scale ``stderr = se_i * F`` (``d log F = dF / F``), on the identity scale
+   ``stderr = se_i``, where ``F`` is the reported figure (a range's midpoint
+   ``(low + high) / 2``). Other statements have ``stderr`` NaN.
 4. **Figures.** With ``Y`` the figure in natural units (``exp(y)`` on the log
    scale, ``y`` on the identity scale), exact shares of the statements are
    bounds and ranges; the rest are points:
@@ -75,20 +91,25 @@ Everything is drawn on the *model scale*: ``log`` (counts; natural units are
    days after the statement (0 by default: same day). The origin's own row
    has ``source`` the origin, ``cites`` and ``outlet`` empty.
 
-``stderr`` is always missing (NaN). Ids are ``"s<statement>"`` for the
+Ids are ``"s<statement>"`` for the
 origin's row and ``"s<statement>-r<k>"`` for its ``k``-th relay; rows are
 sorted by date. The same ``random_seed`` gives identical output; the truth,
-the origins and the statements use separate random streams, so changing how
-claims are made (shares, relays, counts) leaves the truth and the origins'
-biases and noises of a seed unchanged (as long as ``n_quantities``,
-``n_days``, ``n_origins`` and the truth's and origins' arguments stay the
-same).
+the origins, the statements, the relays, the known errors and the shared
+errors use separate random streams, so changing how claims are made (shares,
+relays, counts) leaves the truth and the origins' biases and noises of a seed
+unchanged (as long as ``n_quantities``, ``n_days``, ``n_origins`` and the
+truth's and origins' arguments stay the same), and adding known errors or a
+shared error leaves everything else as it was.
+
+`Simulation.truths_at` returns the truth on chosen dates (or a seeded share of
+days) as a table of known truths for ``consensus.fit(truths=...)``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -150,12 +171,65 @@ class Simulation:
         Every argument used, with the seed actually drawn when
         ``random_seed`` was None (JSON-serialisable): ``simulate(**params)``
         reproduces the simulation.
+    shared
+        The shared errors: one row per quantity and period, ``quantity``,
+        ``start`` (first ``as_of`` day of the period, ISO string) and ``error``
+        (multiplicative on the log scale, additive on the identity scale, like
+        ``bias``; 1 or 0 when ``shared_error_sd`` is 0).
     """
 
     claims: pd.DataFrame
     truth: pd.DataFrame
     origins: pd.DataFrame
     params: dict
+    shared: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def truths_at(
+        self, when: float | str | pd.Timestamp | Sequence[str | pd.Timestamp], *, seed: int = 0
+    ) -> pd.DataFrame:
+        """Known truths in the format of ``consensus.fit(truths=...)``.
+
+        Parameters
+        ----------
+        when
+            A share in (0, 1]: that share of each quantity's days (rounded, at
+            least one), drawn at random with ``seed``. Or a date or list of
+            dates: every quantity's truth on each of them.
+        seed
+            Seed of the draw when ``when`` is a share.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``quantity``, ``date`` (ISO ``YYYY-MM-DD``) and ``value`` (natural
+            units), by quantity (in order) and date.
+
+        Raises
+        ------
+        ValueError
+            For a share outside (0, 1] or a date outside the truth's span.
+        """
+        t = self.truth
+        if isinstance(when, (int, float)) and not isinstance(when, bool):
+            _check(0 < when <= 1, f"a share of days must lie in (0, 1], got {when}")
+            rng = np.random.default_rng(seed)
+            picks = []
+            for _, g in t.groupby("quantity", sort=False):
+                k = max(1, round(when * len(g)))
+                picks.append(g.iloc[np.sort(rng.choice(len(g), size=k, replace=False))])
+            out = pd.concat(picks)
+        else:
+            many = not isinstance(when, (str, pd.Timestamp))
+            dates = pd.to_datetime(list(when) if many else [when])  # type: ignore[arg-type]
+            outside = dates[(dates < t["date"].min()) | (dates > t["date"].max())]
+            _check(
+                len(outside) == 0,
+                f"dates outside the truth's span ({t['date'].min().date()} to "
+                f"{t['date'].max().date()}): {[str(d.date()) for d in outside]}",
+            )
+            out = t[t["date"].isin(dates)]
+        out = out.assign(date=out["date"].dt.strftime("%Y-%m-%d"))
+        return out.reset_index(drop=True)  # quantities in order, dates ascending
 
 
 def _zipf(n: int, exponent: float) -> np.ndarray:
@@ -207,6 +281,301 @@ def _check(ok: bool, message: str) -> None:
         raise ValueError(message)
 
 
+def _check_arguments(p: dict) -> None:
+    """Raise ValueError for any argument of `simulate` out of range."""
+    _check(
+        p["scale"] in ("log", "identity"), f"scale must be 'log' or 'identity', got {p['scale']!r}"
+    )
+    for name in ("n_quantities", "n_days", "n_origins", "claims_per_quantity"):
+        _check(int(p[name]) == p[name] and p[name] >= 1, f"{name} must be a positive integer")
+    for name in (
+        "level_spread",
+        "drift_sd",
+        "walk_sd",
+        "bias_sd",
+        "noise_spread",
+        "projection_sd",
+        "propensity_exponent",
+        "stderr_sd",
+        "shared_error_sd",
+    ):
+        _check(math.isfinite(p[name]) and p[name] >= 0, f"{name} must be a finite number >= 0")
+    _check(
+        math.isfinite(p["noise_mean"]) and p["noise_mean"] > 0,
+        "noise_mean must be a positive finite number",
+    )
+    _check(
+        math.isfinite(p["level"]) and (p["level"] > 0 or p["scale"] == "identity"),
+        "level must be finite (and positive on the log scale)",
+    )
+    _check(
+        0 <= p["heavy_tailed"] <= p["n_origins"] and int(p["heavy_tailed"]) == p["heavy_tailed"],
+        "heavy_tailed must be an integer between 0 and n_origins",
+    )
+    _check(p["heavy_df"] > 0, "heavy_df must be positive")
+    for name in (
+        "share_at_least",
+        "share_at_most",
+        "share_range",
+        "relay_share",
+        "projection_share",
+        "stderr_share",
+    ):
+        _check(0.0 <= p[name] <= 1.0, f"{name} must lie between 0 and 1, got {p[name]}")
+    _check(
+        p["share_at_least"] + p["share_at_most"] + p["share_range"] <= 1.0 + 1e-12,
+        "share_at_least + share_at_most + share_range may not exceed 1",
+    )
+    _check(
+        p["max_relays"] >= 1 and int(p["max_relays"]) == p["max_relays"],
+        "max_relays must be a positive integer",
+    )
+    _check(
+        p["relay_share"] == 0 or p["n_outlets"] >= p["max_relays"],
+        "n_outlets must be at least max_relays (relays of a statement come from distinct outlets)",
+    )
+    for name in ("relay_delay_days",):
+        _check(p[name] >= 0 and int(p[name]) == p[name], f"{name} must be an integer >= 0")
+    _check(
+        p["max_horizon_days"] >= 1 and int(p["max_horizon_days"]) == p["max_horizon_days"],
+        "max_horizon_days must be a positive integer",
+    )
+    days = p["shared_error_days"]
+    _check(
+        days is None or (int(days) == days and days >= 1),
+        "shared_error_days must be a positive integer or None",
+    )
+    _check(
+        p["round_sig"] is None or (int(p["round_sig"]) == p["round_sig"] and p["round_sig"] >= 1),
+        "round_sig must be a positive integer or None",
+    )
+    t0 = pd.Timestamp(p["start"])
+    _check(t0 == t0.normalize(), "start must be a date (YYYY-MM-DD)")
+
+
+def _draw_truth(rng: np.random.Generator, p: dict) -> np.ndarray:
+    """(quantity, day) latent truth on the model scale, ``n_days + max_horizon_days`` days."""
+    # drawn day by day (rows = days) so the first days do not depend on how long the span is
+    n_q = int(p["n_quantities"])
+    n_all = int(p["n_days"]) + int(p["max_horizon_days"])
+    centre = math.log(p["level"]) if p["scale"] == "log" else float(p["level"])
+    initial = centre + p["level_spread"] * rng.standard_normal(n_q)
+    drift = p["drift_sd"] * rng.standard_normal(n_q)
+    steps = drift + p["walk_sd"] * rng.standard_normal((n_all - 1, n_q))
+    return (initial + np.vstack([np.zeros((1, n_q)), np.cumsum(steps, axis=0)])).T
+
+
+@dataclass
+class _Origins:
+    bias: np.ndarray  # model scale
+    noise: np.ndarray  # model-scale sd
+    heavy: np.ndarray  # bool
+    propensity: np.ndarray
+
+
+def _draw_origins(rng: np.random.Generator, p: dict) -> _Origins:
+    n_o = int(p["n_origins"])
+    bias = p["bias_sd"] * rng.standard_normal(n_o)
+    noise = p["noise_mean"] * np.exp(p["noise_spread"] * rng.standard_normal(n_o))
+    heavy = np.zeros(n_o, dtype=bool)
+    heavy[rng.choice(n_o, size=int(p["heavy_tailed"]), replace=False)] = True
+    return _Origins(bias, noise, heavy, _zipf(n_o, p["propensity_exponent"]))
+
+
+@dataclass
+class _Statements:
+    quantity: np.ndarray  # (N,) codes
+    origin: np.ndarray
+    day: np.ndarray  # day of the statement (0 = start)
+    horizon: np.ndarray  # days from day to as_of
+    as_of: np.ndarray
+    kind: np.ndarray  # index into _KINDS
+
+
+def _draw_statements(rng: np.random.Generator, p: dict, propensity: np.ndarray) -> _Statements:
+    """Who says what about which quantity, when, of which kind (no figures yet)."""
+    n_o, n_d = int(p["n_origins"]), int(p["n_days"])
+    N = int(p["n_quantities"]) * int(p["claims_per_quantity"])
+    quantity = np.repeat(np.arange(int(p["n_quantities"])), int(p["claims_per_quantity"]))
+    origin = rng.choice(n_o, size=N, p=propensity)
+    first = rng.permutation(N)[: min(N, n_o)]  # every origin makes at least one statement
+    origin[first] = np.arange(len(first))
+    day = rng.integers(0, n_d, size=N)
+    horizon = np.zeros(N, dtype=np.int64)
+    proj = rng.permutation(N)[: round(p["projection_share"] * N)]
+    horizon[proj] = rng.integers(1, int(p["max_horizon_days"]) + 1, size=len(proj))
+    kind = np.zeros(N, dtype=np.int64)
+    counts = [round(p[s] * N) for s in ("share_at_least", "share_at_most", "share_range")]
+    perm = rng.permutation(N)
+    edges = np.minimum(np.cumsum([0, *counts]), N)
+    for code in (1, 2, 3):
+        kind[perm[edges[code - 1] : edges[code]]] = code
+    return _Statements(quantity, origin, day, horizon, day + horizon, kind)
+
+
+def _shared_errors(
+    rng: np.random.Generator, p: dict, st: _Statements
+) -> tuple[np.ndarray, np.ndarray]:
+    """(quantity, period) shared errors on the model scale and each statement's period."""
+    days = p["shared_error_days"]
+    period = st.as_of // int(days) if days is not None else np.zeros_like(st.as_of)
+    n_periods = int(period.max()) + 1
+    eta = p["shared_error_sd"] * rng.standard_normal((int(p["n_quantities"]), n_periods))
+    return eta, period
+
+
+def _known_errors(rng: np.random.Generator, p: dict, n: int) -> np.ndarray:
+    """(N,) model-scale sd of each statement's known sampling error; 0 where none is given."""
+    se = np.zeros(n)
+    chosen = rng.permutation(n)[: round(p["stderr_share"] * n)]
+    se[chosen] = p["stderr_sd"] * rng.uniform(0.5, 2.0, size=len(chosen))
+    return se
+
+
+def _uni(u: np.ndarray, lo_hi: tuple[float, float]) -> np.ndarray:
+    return lo_hi[0] + (lo_hi[1] - lo_hi[0]) * u
+
+
+def _raw_figures(
+    y: np.ndarray, kind: np.ndarray, u1: np.ndarray, u2: np.ndarray, p: dict
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unrounded value, low, high in natural units from the model-scale reports ``y``."""
+    nan = np.full(len(y), np.nan)
+    u = p["noise_mean"]
+    if p["scale"] == "log":
+        Y = np.exp(np.clip(y, -_LOG_CLIP, _LOG_CLIP))
+        value = np.select(
+            [kind == 0, kind == 1, kind == 2],
+            [Y, Y * _uni(u1, _LOG_AT_LEAST), Y * _uni(u1, _LOG_AT_MOST)],
+            nan,
+        )
+        low = np.where(kind == 3, Y * _uni(u1, _LOG_RANGE_LOW), nan)
+        high = np.where(kind == 3, Y * _uni(u2, _LOG_RANGE_HIGH), nan)
+    else:
+        value = np.select(
+            [kind == 0, kind == 1, kind == 2],
+            [y, y - u * _uni(u1, _ID_BOUND), y + u * _uni(u1, _ID_BOUND)],
+            nan,
+        )
+        low = np.where(kind == 3, y - u * _uni(u1, _ID_RANGE), nan)
+        high = np.where(kind == 3, y + u * _uni(u2, _ID_RANGE), nan)
+    return value, low, high
+
+
+def _rounded_figures(
+    raw: tuple[np.ndarray, np.ndarray, np.ndarray], st: _Statements, p: dict
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Figures rounded as reported; colliding statements of one origin get more digits."""
+    raw_value, raw_low, raw_high = raw
+    N, round_sig = len(st.kind), p["round_sig"]
+    k_id = math.floor(math.log10(p["noise_mean"])) - ((round_sig or 1) - 1)
+    # points round to the nearest (mode 0), lower bounds down (1), upper bounds up (2)
+    value_mode = np.select([st.kind == 1, st.kind == 2], [1, 2], 0)
+    extra = np.zeros(N, dtype=np.int64)
+
+    def rounded(i: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        args = (extra[i], p["scale"], round_sig, k_id)
+        return (
+            _round_figures(raw_value[i], value_mode[i], *args),
+            _round_figures(raw_low[i], np.ones(len(i)), *args),
+            _round_figures(raw_high[i], np.full(len(i), 2), *args),
+        )
+
+    value, low, high = rounded(np.arange(N))
+    # distinct statements must stay distinct: the same origin, quantity, as_of and figure would
+    # read as one statement relayed; the later one gets one more digit until they differ
+    for _ in range(_MAX_EXTRA_DIGITS + 2):
+        key = pd.DataFrame(
+            {"q": st.quantity, "o": st.origin, "a": st.as_of, "k": st.kind, "v": value}
+            | {"l": low, "h": high}
+        )
+        dup = np.flatnonzero(key.duplicated().to_numpy())
+        if not len(dup):
+            break
+        extra[dup] += 1
+        value[dup], low[dup], high[dup] = rounded(dup)
+    return value, low, high
+
+
+@dataclass
+class _Relays:
+    stmt: np.ndarray  # statement relayed by each relay row
+    outlet: np.ndarray
+    number: np.ndarray  # 1, 2, ... within its statement
+    day: np.ndarray
+
+
+def _draw_relays(rng: np.random.Generator, p: dict, day: np.ndarray) -> _Relays:
+    N, max_relays, n_outlets = len(day), int(p["max_relays"]), int(p["n_outlets"])
+    n_rel = round(p["relay_share"] * N)
+    relayed = rng.permutation(N)[:n_rel]
+    n_each = rng.integers(1, max_relays + 1, size=n_rel)
+    if n_rel:
+        # weighted sampling without replacement (Gumbel top-k)
+        keys = np.log(_zipf(n_outlets, p["propensity_exponent"])) + rng.gumbel(
+            size=(n_rel, n_outlets)
+        )
+        top = np.argsort(-keys, axis=1, kind="stable")[:, :max_relays]
+        take = np.arange(max_relays)[None, :] < n_each[:, None]
+        stmt, outlet, number = np.repeat(relayed, n_each), top[take], np.cumsum(take, axis=1)[take]
+    else:
+        stmt = outlet = number = np.zeros(0, dtype=np.int64)
+    delay = rng.integers(0, int(p["relay_delay_days"]) + 1, size=len(stmt))
+    return _Relays(stmt, outlet, number, day[stmt] + delay)
+
+
+def _names(prefix: str, n: int) -> list[str]:
+    return [f"{prefix}{i:0{max(2, len(str(n - 1)))}d}" for i in range(n)]
+
+
+def _claims_table(
+    st: _Statements,
+    figures: tuple[np.ndarray, np.ndarray, np.ndarray],
+    stderr: np.ndarray,
+    rel: _Relays,
+    p: dict,
+) -> pd.DataFrame:
+    """The claims table: statements and their relays, sorted by date."""
+    value, low, high = figures
+    N, n_o = len(st.kind), int(p["n_origins"])
+    stmt = np.concatenate([np.arange(N), rel.stmt])
+    relay_no = np.concatenate([np.zeros(N, dtype=np.int64), rel.number])
+    row_day = np.concatenate([st.day, rel.day])
+    order = np.lexsort((relay_no, stmt, row_day))
+    stmt, relay_no, row_day = stmt[order], relay_no[order], row_day[order]
+
+    n_dates = int(max(st.as_of.max(), row_day.max())) + 1
+    iso = pd.date_range(p["start"], periods=n_dates, freq="D").strftime("%Y-%m-%d")
+    q_names = [f"q{i}" for i in range(int(p["n_quantities"]))]
+    o_names = _names("origin_", n_o)
+    out_names = _names("outlet_", int(p["n_outlets"]))
+    ws = len(str(N - 1))
+    st_ids = "s" + pd.Series(np.arange(N)).astype(str).str.zfill(ws)
+    rel_ids = (
+        st_ids.take(rel.stmt).reset_index(drop=True) + "-r" + pd.Series(rel.number).astype(str)
+    )
+    is_relay = relay_no > 0
+    o_row = st.origin[stmt]
+    out_row = np.concatenate([np.zeros(N, dtype=np.int64), rel.outlet])[order]
+    # string columns: a table of names and codes into it (fast takes, no per-row Python)
+    return pd.DataFrame(
+        {
+            "quantity": _take(q_names, st.quantity[stmt]),
+            "source": _take(o_names + out_names, np.where(is_relay, n_o + out_row, o_row)),
+            "date": _take(iso, row_day),
+            "kind": _take(_KINDS, st.kind[stmt]),
+            "value": value[stmt],
+            "low": low[stmt],
+            "high": high[stmt],
+            "as_of": _take(iso, st.as_of[stmt]),
+            "cites": _take(["", *o_names], np.where(is_relay, 1 + o_row, 0)),
+            "outlet": _take(["", *out_names], np.where(is_relay, 1 + out_row, 0)),
+            "stderr": stderr[stmt],
+            "id": pd.concat([st_ids, rel_ids], ignore_index=True).take(order).to_numpy(),
+        }
+    )
+
+
 def simulate(
     *,
     n_quantities: int = 3,
@@ -237,6 +606,10 @@ def simulate(
     propensity_exponent: float = 1.0,
     round_sig: int | None = 2,
     zero_sum_bias: bool = True,
+    stderr_share: float = 0.0,
+    stderr_sd: float = 0.1,
+    shared_error_sd: float = 0.0,
+    shared_error_days: int | None = None,
     random_seed: int | None = None,
 ) -> Simulation:
     """Simulate claims about quantities that change over time, with the truth behind them.
@@ -316,13 +689,26 @@ def simulate(
     zero_sum_bias
         Centre the biases so that their mean over the origins with statements
         is 0 on the model scale (the model's default identification).
+    stderr_share
+        Share of the statements that come with a known ``stderr`` (rounded to
+        whole statements), whose figure carries that extra error.
+    stderr_sd
+        Typical model-scale sd of those known errors: each is
+        ``stderr_sd * U(0.5, 2.0)``; the ``stderr`` column converts it to
+        natural units (module docstring).
+    shared_error_sd
+        Sd (model scale) of an error every statement about a quantity shares,
+        whichever its origin (0: none).
+    shared_error_days
+        None: one shared error per quantity. A number of days: one per
+        quantity and block of that many days of ``as_of``.
     random_seed
         Seed of the random numbers; None draws one (recorded in ``params``).
 
     Returns
     -------
     Simulation
-        ``claims``, ``truth``, ``origins`` and ``params``.
+        ``claims``, ``truth``, ``origins``, ``params`` and ``shared``.
 
     Raises
     ------
@@ -337,262 +723,80 @@ def simulate(
     True
     """
     params = {k: v for k, v in locals().items()}
-    # ---------------------------------------------------------------- checks
-    _check(scale in ("log", "identity"), f"scale must be 'log' or 'identity', got {scale!r}")
-    for name in ("n_quantities", "n_days", "n_origins"):
-        _check(
-            int(params[name]) == params[name] and params[name] >= 1,
-            f"{name} must be a positive integer",
-        )
-    _check(
-        int(claims_per_quantity) == claims_per_quantity and claims_per_quantity >= 1,
-        "claims_per_quantity must be a positive integer",
-    )
-    for name in (
-        "level_spread",
-        "drift_sd",
-        "walk_sd",
-        "bias_sd",
-        "noise_spread",
-        "projection_sd",
-        "propensity_exponent",
-    ):
-        _check(
-            math.isfinite(params[name]) and params[name] >= 0,
-            f"{name} must be a finite number >= 0",
-        )
-    _check(
-        math.isfinite(noise_mean) and noise_mean > 0, "noise_mean must be a positive finite number"
-    )
-    _check(
-        math.isfinite(level) and (level > 0 or scale == "identity"),
-        "level must be finite (and positive on the log scale)",
-    )
-    _check(
-        0 <= heavy_tailed <= n_origins and int(heavy_tailed) == heavy_tailed,
-        "heavy_tailed must be an integer between 0 and n_origins",
-    )
-    _check(heavy_df > 0, "heavy_df must be positive")
-    shares = {
-        "share_at_least": share_at_least,
-        "share_at_most": share_at_most,
-        "share_range": share_range,
-        "relay_share": relay_share,
-        "projection_share": projection_share,
-    }
-    for name, v in shares.items():
-        _check(0.0 <= v <= 1.0, f"{name} must lie between 0 and 1, got {v}")
-    _check(
-        share_at_least + share_at_most + share_range <= 1.0 + 1e-12,
-        "share_at_least + share_at_most + share_range may not exceed 1",
-    )
-    _check(
-        max_relays >= 1 and int(max_relays) == max_relays, "max_relays must be a positive integer"
-    )
-    _check(
-        relay_share == 0 or n_outlets >= max_relays,
-        "n_outlets must be at least max_relays (relays of a statement come from distinct outlets)",
-    )
-    _check(
-        relay_delay_days >= 0 and int(relay_delay_days) == relay_delay_days,
-        "relay_delay_days must be an integer >= 0",
-    )
-    _check(
-        max_horizon_days >= 1 and int(max_horizon_days) == max_horizon_days,
-        "max_horizon_days must be a positive integer",
-    )
-    _check(
-        round_sig is None or (int(round_sig) == round_sig and round_sig >= 1),
-        "round_sig must be a positive integer or None",
-    )
-    t0 = pd.Timestamp(start)
-    _check(t0 == t0.normalize(), "start must be a date (YYYY-MM-DD)")
-    params["start"] = t0.strftime("%Y-%m-%d")
-
+    _check_arguments(params)
+    params["start"] = pd.Timestamp(start).strftime("%Y-%m-%d")
     if random_seed is None:
         random_seed = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
     params["random_seed"] = int(random_seed)
-    rng_truth, rng_origins, rng_st, rng_relay = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(int(random_seed)).spawn(4)
+    # one stream per step; the first four are those of earlier versions, so old seeds still
+    # give the same claims
+    rng_truth, rng_origins, rng_st, rng_relay, rng_se, rng_shared = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(int(random_seed)).spawn(6)
     )
-    n_q, n_o, n_d = int(n_quantities), int(n_origins), int(n_days)
-    N = n_q * int(claims_per_quantity)
     is_log = scale == "log"
+    p = params
 
-    # ----------------------------------------------------------------- truth
-    # drawn day by day (rows = days) so the first days do not depend on how long the span is
-    L = n_d + int(max_horizon_days)
-    centre = math.log(level) if is_log else float(level)
-    initial = centre + level_spread * rng_truth.standard_normal(n_q)
-    drift = drift_sd * rng_truth.standard_normal(n_q)
-    steps = drift + walk_sd * rng_truth.standard_normal((L - 1, n_q))
-    latent = (initial + np.vstack([np.zeros((1, n_q)), np.cumsum(steps, axis=0)])).T  # (n_q, L)
-
-    # --------------------------------------------------------------- origins
-    bias = bias_sd * rng_origins.standard_normal(n_o)
-    noise = noise_mean * np.exp(noise_spread * rng_origins.standard_normal(n_o))
-    heavy = np.zeros(n_o, dtype=bool)
-    heavy[rng_origins.choice(n_o, size=int(heavy_tailed), replace=False)] = True
-    propensity = _zipf(n_o, propensity_exponent)
-
-    # ------------------------------------------------------------ statements
-    quantity = np.repeat(np.arange(n_q), int(claims_per_quantity))
-    origin = rng_st.choice(n_o, size=N, p=propensity)
-    first = rng_st.permutation(N)[: min(N, n_o)]  # every origin makes at least one statement
-    origin[first] = np.arange(len(first))
-    day = rng_st.integers(0, n_d, size=N)
-    horizon = np.zeros(N, dtype=np.int64)
-    proj = rng_st.permutation(N)[: round(projection_share * N)]
-    horizon[proj] = rng_st.integers(1, int(max_horizon_days) + 1, size=len(proj))
-    as_of = day + horizon
-
-    kind = np.zeros(N, dtype=np.int64)
-    counts = [round(s * N) for s in (share_at_least, share_at_most, share_range)]
-    perm = rng_st.permutation(N)
-    edges = np.cumsum([0, *counts])
-    edges = np.minimum(edges, N)
-    for code in (1, 2, 3):
-        kind[perm[edges[code - 1] : edges[code]]] = code
-
-    present = np.bincount(origin, minlength=n_o) > 0
+    latent = _draw_truth(rng_truth, p)  # (quantity, day)
+    org = _draw_origins(rng_origins, p)
+    st = _draw_statements(rng_st, p, org.propensity)
+    bias = org.bias
+    present = np.bincount(st.origin, minlength=len(bias)) > 0
     if zero_sum_bias:
         bias = bias - bias[present].mean()
 
-    # ------------------------------------------------------------- figures
+    # the report on the model scale: truth + bias + noise (+ projection, shared, known errors)
+    N = len(st.kind)
     z = rng_st.standard_normal(N)
     t = np.clip(rng_st.standard_t(heavy_df, size=N), -_T_CLIP, _T_CLIP)
-    e = np.where(heavy[origin], t, z)
-    proj_err = projection_sd * np.sqrt(horizon / 30.0) * rng_st.standard_normal(N)
-    y = latent[quantity, as_of] + bias[origin] + noise[origin] * e + proj_err
-    u1 = rng_st.random(N)
-    u2 = rng_st.random(N)
+    e = np.where(org.heavy[st.origin], t, z)
+    proj_err = projection_sd * np.sqrt(st.horizon / 30.0) * rng_st.standard_normal(N)
+    y = latent[st.quantity, st.as_of] + bias[st.origin] + org.noise[st.origin] * e + proj_err
+    eta, period = _shared_errors(rng_shared, p, st)
+    se = _known_errors(rng_se, p, N)
+    if shared_error_sd > 0:
+        y = y + eta[st.quantity, period]
+    if stderr_share > 0:
+        y = y + se * rng_se.standard_normal(N)
+    u1, u2 = rng_st.random(N), rng_st.random(N)
+    figures = _rounded_figures(_raw_figures(y, st.kind, u1, u2, p), st, p)
 
-    def uni(u: np.ndarray, lo_hi: tuple[float, float]) -> np.ndarray:
-        return lo_hi[0] + (lo_hi[1] - lo_hi[0]) * u
+    # the known error in natural units, by the delta method at the reported figure
+    value, low, high = figures
+    ref = np.where(st.kind == 3, (low + high) / 2, value)
+    stderr = np.where(se > 0, se * ref if is_log else se, np.nan)
 
-    nan = np.full(N, np.nan)
-    if is_log:
-        Y = np.exp(np.clip(y, -_LOG_CLIP, _LOG_CLIP))
-        raw_value = np.select(
-            [kind == 0, kind == 1, kind == 2],
-            [Y, Y * uni(u1, _LOG_AT_LEAST), Y * uni(u1, _LOG_AT_MOST)],
-            nan,
-        )
-        raw_low = np.where(kind == 3, Y * uni(u1, _LOG_RANGE_LOW), nan)
-        raw_high = np.where(kind == 3, Y * uni(u2, _LOG_RANGE_HIGH), nan)
-    else:
-        Y = y
-        raw_value = np.select(
-            [kind == 0, kind == 1, kind == 2],
-            [Y, Y - noise_mean * uni(u1, _ID_BOUND), Y + noise_mean * uni(u1, _ID_BOUND)],
-            nan,
-        )
-        raw_low = np.where(kind == 3, Y - noise_mean * uni(u1, _ID_RANGE), nan)
-        raw_high = np.where(kind == 3, Y + noise_mean * uni(u2, _ID_RANGE), nan)
+    rel = _draw_relays(rng_relay, p, st.day)
+    claims = _claims_table(st, figures, stderr, rel, p)
 
-    k_id = math.floor(math.log10(noise_mean)) - ((round_sig or 1) - 1)
-    # points round to the nearest (mode 0), lower bounds down (1), upper bounds up (2)
-    value_mode = np.select([kind == 1, kind == 2], [1, 2], 0)
-    extra = np.zeros(N, dtype=np.int64)
-
-    def rounded(i: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        args = (extra[i], scale, round_sig, k_id)
-        return (
-            _round_figures(raw_value[i], value_mode[i], *args),
-            _round_figures(raw_low[i], np.ones(len(i)), *args),
-            _round_figures(raw_high[i], np.full(len(i), 2), *args),
-        )
-
-    value, low, high = rounded(np.arange(N))
-    # distinct statements must stay distinct: the same origin, quantity, as_of and figure would
-    # read as one statement relayed; the later one gets one more digit until they differ
-    for _ in range(_MAX_EXTRA_DIGITS + 2):
-        key = pd.DataFrame(
-            {"q": quantity, "o": origin, "a": as_of, "k": kind, "v": value, "l": low, "h": high}
-        )
-        dup = np.flatnonzero(key.duplicated().to_numpy())
-        if not len(dup):
-            break
-        extra[dup] += 1
-        value[dup], low[dup], high[dup] = rounded(dup)
-
-    # ---------------------------------------------------------------- relays
-    n_rel = round(relay_share * N)
-    relayed = rng_relay.permutation(N)[:n_rel]
-    n_each = rng_relay.integers(1, int(max_relays) + 1, size=n_rel)
-    if n_rel:
-        # weighted sampling without replacement (Gumbel top-k)
-        keys = np.log(_zipf(int(n_outlets), propensity_exponent)) + rng_relay.gumbel(
-            size=(n_rel, int(n_outlets))
-        )
-        top = np.argsort(-keys, axis=1, kind="stable")[:, : int(max_relays)]
-        take = np.arange(int(max_relays))[None, :] < n_each[:, None]
-        rel_stmt = np.repeat(relayed, n_each)
-        rel_outlet = top[take]
-        rel_no = (np.cumsum(take, axis=1))[take]
-    else:
-        rel_stmt = np.zeros(0, dtype=np.int64)
-        rel_outlet = np.zeros(0, dtype=np.int64)
-        rel_no = np.zeros(0, dtype=np.int64)
-    rel_day = day[rel_stmt] + rng_relay.integers(0, int(relay_delay_days) + 1, size=len(rel_stmt))
-
-    # ----------------------------------------------------------------- table
-    R = len(rel_stmt)
-    stmt = np.concatenate([np.arange(N), rel_stmt])
-    relay_no = np.concatenate([np.zeros(N, dtype=np.int64), rel_no])
-    row_day = np.concatenate([day, rel_day])
-    order = np.lexsort((relay_no, stmt, row_day))
-    stmt, relay_no, row_day = stmt[order], relay_no[order], row_day[order]
-
-    n_dates = int(max(as_of.max(), row_day.max())) + 1
-    iso = pd.date_range(t0, periods=n_dates, freq="D").strftime("%Y-%m-%d")
+    n_q, n_o = int(n_quantities), int(n_origins)
+    T = max(int(n_days), int(st.as_of.max()) + 1)
     q_names = [f"q{i}" for i in range(n_q)]
-    o_names = [f"origin_{i:0{max(2, len(str(n_o - 1)))}d}" for i in range(n_o)]
-    n_out = int(n_outlets)
-    out_names = [f"outlet_{i:0{max(2, len(str(n_out - 1)))}d}" for i in range(n_out)]
-    ws = len(str(N - 1))
-    st_ids = "s" + pd.Series(np.arange(N)).astype(str).str.zfill(ws)
-    rel_ids = st_ids.take(rel_stmt).reset_index(drop=True) + "-r" + pd.Series(rel_no).astype(str)
-    is_relay = relay_no > 0
-    o_row = origin[stmt]
-    out_row = np.concatenate([np.zeros(N, dtype=np.int64), rel_outlet])[order]
-    # string columns: a table of names and codes into it (fast takes, no per-row Python)
-    claims = pd.DataFrame(
-        {
-            "quantity": _take(q_names, quantity[stmt]),
-            "source": _take(o_names + out_names, np.where(is_relay, n_o + out_row, o_row)),
-            "date": _take(iso, row_day),
-            "kind": _take(_KINDS, kind[stmt]),
-            "value": value[stmt],
-            "low": low[stmt],
-            "high": high[stmt],
-            "as_of": _take(iso, as_of[stmt]),
-            "cites": _take(["", *o_names], np.where(is_relay, 1 + o_row, 0)),
-            "outlet": _take(["", *out_names], np.where(is_relay, 1 + out_row, 0)),
-            "stderr": np.full(N + R, np.nan),
-            "id": pd.concat([st_ids, rel_ids], ignore_index=True).take(order).to_numpy(),
-        }
-    )
-
-    T = max(n_d, int(as_of.max()) + 1)
-    truth_dates = pd.date_range(t0, periods=T, freq="D")
     lat = latent[:, :T]
     truth = pd.DataFrame(
         {
             "quantity": _take(q_names, np.repeat(np.arange(n_q), T)),
-            "date": np.tile(truth_dates, n_q),
+            "date": np.tile(pd.date_range(params["start"], periods=T, freq="D"), n_q),
             "value": (np.exp(lat) if is_log else lat).ravel(),
         }
     )
     origins = pd.DataFrame(
         {
-            "origin": _take(o_names, np.arange(n_o)),
+            "origin": _take(_names("origin_", n_o), np.arange(n_o)),
             "bias": np.exp(bias) if is_log else bias,
-            "noise": noise,
-            "heavy_tailed": heavy,
-            "propensity": propensity,
-            "n_statements": np.bincount(origin, minlength=n_o),
+            "noise": org.noise,
+            "heavy_tailed": org.heavy,
+            "propensity": org.propensity,
+            "n_statements": np.bincount(st.origin, minlength=n_o),
+        }
+    )
+    block = int(shared_error_days) if shared_error_days is not None else 0
+    starts = pd.date_range(params["start"], periods=eta.shape[1], freq=f"{max(block, 1)}D")
+    shared = pd.DataFrame(
+        {
+            "quantity": _take(q_names, np.repeat(np.arange(n_q), eta.shape[1])),
+            "start": np.tile(starts.strftime("%Y-%m-%d"), n_q),
+            "error": (np.exp(eta) if is_log else eta).ravel(),
         }
     )
     params = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in params.items()}
-    return Simulation(claims=claims, truth=truth, origins=origins, params=params)
+    return Simulation(claims=claims, truth=truth, origins=origins, params=params, shared=shared)
