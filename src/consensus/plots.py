@@ -240,3 +240,68 @@ def plot_sources(
     ax.set_title(f"Source bias relative to {ident}")
     ax.grid(alpha=0.3, axis="x", which="both")
     return fig
+
+
+def plot_calibration(
+    points: pd.DataFrame,
+    *,
+    axes: tuple[Axes, Axes] | None = None,
+    band: float = 0.95,
+    bins: int = 10,
+    title: str | None = None,
+    figsize: tuple[float, float] = (10, 4),
+) -> Figure:
+    """Calibration against known truths: nominal vs empirical coverage, and a PIT histogram.
+
+    Draws the per-point table of `consensus.evaluate.score` (or `score_draws`).
+    Left: for each interval level its empirical coverage
+    (`consensus.evaluate.coverage`) against the nominal one, with the band a
+    calibrated method would fall in on this many points (central ``band`` of
+    ``Binomial(n, nominal) / n``); points below the diagonal are intervals too
+    narrow. Right: the histogram of PIT values with the expected count per bin
+    and its binomial band; a U shape means too narrow, a hump too wide, a slope
+    a bias.
+
+    Parameters
+    ----------
+    points
+        The per-point table: ``truth``, ``pit`` and ``lower_<p>``/``upper_<p>``.
+    axes
+        Two axes to draw on; a new figure if None.
+    band
+        Probability of the bands.
+    bins
+        Number of PIT histogram bins.
+    title
+        Figure title; default says how many points.
+    figsize
+        Size of a new figure.
+    """
+    from scipy import stats
+
+    from .evaluate import coverage
+
+    if axes is None:
+        fig, (left, right) = plt.subplots(1, 2, figsize=figsize, layout="constrained")
+    else:
+        left, right = axes
+        fig = left.get_figure(root=True)  # type: ignore[assignment]
+    cov = coverage(points, band=band)
+    left.plot([0, 1], [0, 1], color="0.5", ls="--", lw=1)
+    within = f"{band:.0%} band if calibrated"
+    left.fill_between(cov["nominal"], cov["band_lower"], cov["band_upper"], alpha=0.2, label=within)
+    left.plot(cov["nominal"], cov["empirical"], "o-", color="C0", label="empirical")
+    left.set(xlim=(0, 1), ylim=(0, 1), xlabel="nominal coverage", ylabel="share of truths inside")
+    left.set_title("Interval coverage")
+    left.legend(loc="upper left", fontsize="small")
+    left.grid(alpha=0.3)
+    n = len(points)
+    right.hist(points["pit"], bins=np.linspace(0, 1, bins + 1), color="C0", alpha=0.7)
+    lo, hi = stats.binom.ppf([(1 - band) / 2, (1 + band) / 2], n, 1 / bins)
+    right.axhspan(lo, hi, color="0.5", alpha=0.2, lw=0, label=f"{band:.0%} band if uniform")
+    right.axhline(n / bins, color="0.3", ls="--", lw=1)
+    right.set(xlim=(0, 1), xlabel="PIT (share of draws below the truth)", ylabel="truths")
+    right.set_title("PIT histogram")
+    right.legend(loc="upper center", fontsize="small")
+    fig.suptitle(title or f"Calibration on {n} known truths")
+    return fig
