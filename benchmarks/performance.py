@@ -304,7 +304,7 @@ def child_seed_fit(draws: int, tune: int, chains: int) -> dict:
     t2 = time.perf_counter()
     sampling = float(est.idata.posterior.attrs.get("sampling_time", math.nan))
     return {
-        "sampler": est.config["sampler"],
+        "sampler": est.config.sampler,
         "import_s": t1 - t0,
         "fit_s": t2 - t1,
         "sampling_s": sampling,

@@ -9,13 +9,18 @@
 __version__ = "0.1.0"
 
 from .claims import Claims, DuplicateClaimWarning, read_claims
+from .config import DEFAULT_PROB
 from .errors import ClaimsError, ConvergenceWarning
-from .estimate import DEFAULT_SAMPLER, Estimate, fit, load
+from .estimate import Estimate
 from .figures import DEFAULT_VAGUE, Figure, format_figure, parse_figure
+from .inference import DEFAULT_SAMPLER, fit
 from .model import DEFAULT_PRIORS, build_model
 from .simulate import Simulation, simulate
+from .storage import SavedFitError, load
 
 __all__ = [
+    "DEFAULT_PROB",
+    "SavedFitError",
     "DEFAULT_PRIORS",
     "DEFAULT_SAMPLER",
     "DEFAULT_VAGUE",

@@ -8,7 +8,7 @@ downstream re-parses claims.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,13 @@ def from_model_scale(z: np.ndarray, scale: str) -> np.ndarray:
     if scale == "logit":
         return 1.0 / (1.0 + np.exp(-z))
     return z
+
+
+def _stderr_to_model(se: np.ndarray, ref: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """A standard error in natural units -> model scale, by the delta method at ``ref``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.select([scale == "log", scale == "logit"], [se / ref, se / (ref * (1 - ref))], se)
+    return np.nan_to_num(out, nan=0.0)
 
 
 def _step_days(freq: str | int | None, span_days: float, max_steps: int) -> float:
@@ -77,13 +84,26 @@ class Design:
     horizon_days: np.ndarray  # (N,) as_of - date, clipped at 0
     center: np.ndarray  # (Q,) robust centre of the quantity's claims, model scale
     unit: np.ndarray  # (S,) robust within-quantity spread of claims per scale group
+    # known truths (empty without): quantity index, grid point, value and stderr on the model scale
+    truth_quantity: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    truth_time: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    truth_value: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    truth_stderr: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_statements(self) -> int:
         return len(self.quantity)
 
     @classmethod
-    def build(cls, claims: Claims, *, freq: str | int | None, max_steps: int) -> Design:
+    def build(
+        cls,
+        claims: Claims,
+        *,
+        freq: str | int | None,
+        max_steps: int,
+        truths: pd.DataFrame | None = None,
+    ) -> Design:
+        """Arrays for `claims`; ``truths`` (from `consensus.truths.read_truths`) widen the grid."""
         if not claims.scales:
             raise ValueError("declare scales first: claims.with_scales(...)")
         st = claims.statements
@@ -95,17 +115,27 @@ class Design:
         scale = qscale[q_idx]
 
         # time grid: regular per quantity, covering every as_of
-        as_of = st["as_of"].to_numpy()
+        as_of = st["as_of"].to_numpy().astype("datetime64[ns]")
+        if truths is None or len(truths) == 0:
+            truths = pd.DataFrame({"quantity": [], "date": [], "value": [], "stderr": []})
+        tq = pd.Index(quantities).get_indexer(truths["quantity"])
+        if (tq < 0).any():
+            raise ValueError("truths about quantities that have no claims")
+        t_dates = pd.to_datetime(truths["date"]).to_numpy().astype("datetime64[ns]")
         starts, lens, steps, dates, t_idx = [], [], [], [], np.zeros(len(st), dtype=np.int64)
+        truth_time = np.zeros(len(truths), dtype=np.int64)
         offset = 0
         for qi in range(len(quantities)):
-            sel = q_idx == qi
-            lo, hi = as_of[sel].min(), as_of[sel].max()
+            sel, tsel = q_idx == qi, tq == qi
+            when = np.concatenate([as_of[sel], t_dates[tsel]])  # the grid covers claims and truths
+            lo, hi = when.min(), when.max()
             span = (hi - lo) / np.timedelta64(1, "D")
             step = _step_days(freq, span, max_steps)
             n = int(math.ceil(span / step - 1e-9)) + 1
             pos = np.rint(((as_of[sel] - lo) / np.timedelta64(1, "D")) / step).astype(np.int64)
             t_idx[sel] = offset + pos
+            tpos = np.rint(((t_dates[tsel] - lo) / np.timedelta64(1, "D")) / step).astype(np.int64)
+            truth_time[tsel] = offset + tpos
             starts.append(offset)
             lens.append(n)
             steps.append(step)
@@ -119,11 +149,7 @@ class Design:
         ref = np.where(st["kind"] == "range", (st["low"] + st["high"]) / 2, st["value"]).astype(
             float
         )
-        se = st["stderr"].fillna(0.0).to_numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            se_model = np.select(
-                [scale == "log", scale == "logit"], [se / ref, se / (ref * (1 - ref))], se
-            )
+        se_model = _stderr_to_model(st["stderr"].fillna(0.0).to_numpy(), ref, scale)
         mid = np.where(st["kind"] == "range", (low + high) / 2, value)
 
         centre = np.array([np.median(mid[q_idx == qi]) for qi in range(len(quantities))])
@@ -162,4 +188,12 @@ class Design:
             horizon_days=np.clip(st["horizon_days"].to_numpy(dtype=float), 0, None),
             center=centre,
             unit=unit,
+            truth_quantity=tq.astype(np.int64),
+            truth_time=truth_time,
+            truth_value=to_model_scale(truths["value"].to_numpy(dtype=float), qscale[tq]),
+            truth_stderr=_stderr_to_model(
+                truths["stderr"].to_numpy(dtype=float),
+                truths["value"].to_numpy(dtype=float),
+                qscale[tq],
+            ),
         )

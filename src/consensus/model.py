@@ -14,6 +14,7 @@ points, concatenated), ``statement``, ``point`` (the point statements).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pymc as pm
@@ -46,6 +47,12 @@ DEFAULT_PRIORS: dict[str, float] = {
     "projection_sd": 0.5,
     # Student-t degrees of freedom of report errors (fixed; heavy tails bound a wild figure's pull)
     "nu": 4.0,
+    # error shared by every source of one quantity (a polling miss, the crowd-vs-expert gap, one
+    # upstream feed): shared_q ~ Normal(0, shared_sigma), shared_sigma ~ HalfNormal(shared_sd).
+    # Only known truths can tell it from the truth itself, so without them it is prior only.
+    "shared_sd": 0.5,
+    # floor of a known truth's error sd (truths are exact up to this)
+    "truth_floor": 0.005,
 }
 
 
@@ -152,9 +159,95 @@ def lone_statements(design: Design) -> np.ndarray:
     return np.flatnonzero(lone_q[d.quantity] & (d.kind == KIND_CODE["point"]))
 
 
+@dataclass(frozen=True)
+class TrackPrior:
+    """Priors carried from an earlier fit (`fit(..., track_record=...)`), aligned to a design.
+
+    Arrays are (origin, scale); NaN where the earlier fit knew nothing of that
+    origin on that scale (the usual priors apply). ``bias_*`` is the earlier
+    posterior of the absolute bias (model scale) as a normal; ``noise_*`` of the
+    log noise as a normal; ``shared_*`` (scale,) of the log shared-error scale.
+    """
+
+    bias_mean: np.ndarray
+    bias_sd: np.ndarray
+    log_noise_mean: np.ndarray
+    log_noise_sd: np.ndarray
+    log_shared_mean: np.ndarray
+    log_shared_sd: np.ndarray
+
+    @property
+    def tracked(self) -> np.ndarray:
+        """(origin, scale) True where an earlier posterior is the prior."""
+        return np.isfinite(self.bias_mean)
+
+
+def quantity_groups(design: Design) -> np.ndarray:
+    """(quantity,) the bias group (`bias_groups`) of each quantity's origins."""
+    d = design
+    g = bias_groups(d)
+    out = np.full(len(d.quantities), -1)
+    out[d.quantity] = g[d.origin, d.quantity_scale[d.quantity]]
+    return out
+
+
+def group_basis(
+    design: Design, reference: Sequence[str] | None, track: TrackPrior | None = None
+) -> list[str]:
+    """What each bias group's biases are measured against.
+
+    ``"truths"`` (a quantity of the group has a known truth: biases are
+    absolute), ``"reference"`` (a reference origin is in it: relative to that
+    origin), ``"track record"`` (an origin's bias is known from an earlier fit),
+    or ``"relative"`` (relative to the group's average origin).
+    """
+    d = design
+    g = bias_groups(d)
+    n_groups = int(g.max()) + 1
+    basis = ["relative"] * n_groups
+    if track is not None:
+        for grp in np.unique(g[track.tracked & (g >= 0)]):
+            basis[grp] = "track record"
+    ref = reference_mask(d, reference) > 0
+    for grp in np.unique(g[ref][g[ref] >= 0]):
+        basis[grp] = "reference"
+    for grp in np.unique(quantity_groups(d)[d.truth_quantity]):
+        basis[grp] = "truths"
+    return basis
+
+
+def pinning_truths(design: Design) -> np.ndarray:
+    """Index of the first truth of each quantity that has any: it is written into the model.
+
+    For such a quantity the shared error is solved from the truth (shared =
+    consensus at the truth's date − group offset − truth − error), with the
+    shared error's prior as a term. Same model; no narrow ridge between the
+    shared error and the bias offset that a tight truth would otherwise make.
+    """
+    _, first = np.unique(design.truth_quantity, return_index=True)
+    return np.sort(first)
+
+
+def report_sd(design: Design, noise, projection_sigma, noise_floor: float):
+    """Error sd of each statement's report: origin noise, rounding floor, stderr, projection.
+
+    Works on numpy arrays (posterior draws, leading draw axis) and on PyTensor
+    tensors alike: the model and the tables compute it once, here.
+    """
+    d = design
+    s = d.quantity_scale[d.quantity]
+    return (
+        noise[..., d.origin, s] ** 2
+        + (noise_floor * d.unit[s]) ** 2
+        + d.stderr**2
+        + projection_sigma[..., s] ** 2 * (d.horizon_days / 30.0)
+    ) ** 0.5
+
+
 def coords(design: Design) -> dict[str, list]:
     walking = np.flatnonzero(design.grid_len > 1)
     lone = lone_statements(design)
+    pin = pinning_truths(design)
     return {
         "quantity": design.quantities,
         "origin": design.origins,
@@ -164,6 +257,9 @@ def coords(design: Design) -> dict[str, list]:
         "statement": list(range(design.n_statements)),
         "point": list(np.setdiff1d(np.flatnonzero(design.kind == KIND_CODE["point"]), lone)),
         "lone": [design.quantities[q] for q in design.quantity[lone]],
+        "truth": list(range(len(design.truth_quantity))),
+        "pinned": [design.quantities[q] for q in design.truth_quantity[pin]],
+        "other_truth": list(np.setdiff1d(np.arange(len(design.truth_quantity)), pin)),
     }
 
 
@@ -171,26 +267,41 @@ def build_model(
     design: Design,
     priors: Mapping[str, float] | None = None,
     reference: Sequence[str] | None = None,
+    track: TrackPrior | None = None,
 ) -> pm.Model:
     """Build the consensus model.
 
     Parameters
     ----------
     design
-        Arrays from `Claims.design` (scales declared).
+        Arrays from `Claims.design` (scales declared), with any known truths.
     priors
         Overrides of `DEFAULT_PRIORS`.
     reference
-        Origins assumed unbiased. ``None`` (default): biases sum to zero across
-        the origins of each group linked by shared quantities (`bias_groups`),
-        i.e. the consensus is the average origin. A group without a reference
-        origin falls back to the sum-to-zero rule.
+        Origins assumed unbiased (bias exactly 0).
+    track
+        Priors from an earlier fit's posterior for the origins it knew.
 
     Returns
     -------
     pm.Model
-        Free variables are non-centred; ``latent`` (time), ``bias`` and
-        ``noise`` (origin, scale) are deterministics on the model scale.
+        Deterministics on the model scale: ``latent`` (time), the true value;
+        ``bias`` (origin, scale), each origin's absolute bias; ``bias_relative``
+        (origin, scale), its bias relative to the average origin of its group
+        (to the reference origin in a group that has one); ``noise`` (origin,
+        scale); ``shared`` (quantity), the error all sources of a quantity share.
+
+    Notes
+    -----
+    Biases are *softly* identified: each origin's bias is drawn around zero
+    with spread ``bias_sigma``. What the reports identify is each bias relative
+    to its group's average (``bias_relative``) and the *consensus*, the value
+    the average origin would report; the truth is the consensus minus the
+    group's average bias (``group_offset``, whose prior sd is bias_sigma/√K for
+    K origins) minus the quantity's shared error. Without truths, these two are
+    known from their priors only, and they widen the truth's interval by
+    exactly that uncertainty; known truths (or a reference origin, or a track
+    record) pin them.
     """
     p = resolve_priors(priors)
     d = design
@@ -210,8 +321,10 @@ def build_model(
     n_groups = int(g_flat.max()) + 1
     g_size = np.bincount(g_live, minlength=n_groups).astype(float)
     ref_flat = np.repeat(ref, n_s)
-    has_ref = np.zeros(n_groups + 1, dtype=bool)  # index -1 (absent) lands on the last cell
+    has_ref = np.zeros(n_groups, dtype=bool)
     has_ref[g_flat[(ref_flat > 0) & (g_flat >= 0)]] = True
+    q_group = quantity_groups(d)
+    tracked = (track.tracked if track is not None else np.zeros((n_o, n_s), bool)).ravel()
 
     # each quantity's level is anchored at the grid point of its median statement
     anchor = np.array(
@@ -227,44 +340,61 @@ def build_model(
     step_days = d.step_days[d.grid_quantity[steps]]
     lone = lone_statements(d)
     lone_q = d.quantity[lone]
+    pin = pinning_truths(d)
+    pin_q = d.truth_quantity[pin]
+    other = np.setdiff1d(np.arange(len(d.truth_quantity)), pin)
 
     with pm.Model(coords=coords(d)) as model:
-        # --- origins: bias (hierarchical, identified) and noise (pooled)
+        # --- origins: bias (hierarchical, softly identified) and noise (pooled)
         bias_sigma = pm.HalfNormal("bias_sigma", sigma=p["bias_sd"] * d.unit, dims="scale")
         bias_z = pm.Normal("bias_z", 0.0, 1.0, dims=("origin", "scale"))
-        # identification per group of origins linked by shared quantities: a group with a
-        # reference origin is measured against it, any other sums to zero over its origins
         z = bias_z.ravel()
-        group_mean = pt.zeros(n_groups)[g_live].inc(z[live]) / g_size
-        free = pt.where(
-            has_ref[g_flat], z * (1.0 - ref_flat), z - group_mean[np.maximum(g_flat, 0)]
-        )
-        bias = pm.Deterministic(
-            "bias",
-            (free * present.ravel()).reshape((n_o, n_s)) * bias_sigma,
-            dims=("origin", "scale"),
+        abs_flat = z * pt.tile(bias_sigma, n_o)
+        if track is not None and tracked.any():  # earlier posterior as the prior
+            tb = np.nan_to_num(track.bias_mean.ravel()) + np.nan_to_num(track.bias_sd.ravel()) * z
+            abs_flat = pt.where(tracked, tb, abs_flat)
+        abs_flat = abs_flat * (1.0 - ref_flat) * present.ravel()
+        # the average bias of each group, which the reports cannot see; 0 in a reference group
+        group_offset = pt.zeros(n_groups)[g_live].inc(abs_flat[live]) / g_size
+        group_offset = pt.where(has_ref, 0.0, group_offset)
+        pm.Deterministic("bias", abs_flat.reshape((n_o, n_s)), dims=("origin", "scale"))
+        rel_flat = (abs_flat - group_offset[np.maximum(g_flat, 0)]) * present.ravel()
+        bias_relative = pm.Deterministic(
+            "bias_relative", rel_flat.reshape((n_o, n_s)), dims=("origin", "scale")
         )
         noise_mu = pm.Normal(
             "noise_mu", np.log(p["noise_median"] * d.unit), p["noise_level_sd"], dims="scale"
         )
         noise_spread = pm.HalfNormal("noise_spread", sigma=p["noise_pool_sd"], dims="scale")
         noise_z = pm.Normal("noise_z", 0.0, 1.0, dims=("origin", "scale"))
-        noise = pm.Deterministic(
-            "noise", pt.exp(noise_mu + noise_spread * noise_z), dims=("origin", "scale")
-        )
+        log_noise = noise_mu + noise_spread * noise_z
+        if track is not None and tracked.any():
+            tn = np.nan_to_num(track.log_noise_mean) + np.nan_to_num(track.log_noise_sd) * noise_z
+            log_noise = pt.where(track.tracked, tn, log_noise)
+        noise = pm.Deterministic("noise", pt.exp(log_noise), dims=("origin", "scale"))
         projection_sigma = pm.HalfNormal(
             "projection_sigma", sigma=p["projection_sd"] * d.unit, dims="scale"
         )
-        # error sd of each statement's report
-        sd = pt.sqrt(
-            noise[d.origin, st_scale] ** 2
-            + (p["noise_floor"] * d.unit[st_scale]) ** 2
-            + d.stderr**2
-            + projection_sigma[st_scale] ** 2 * (d.horizon_days / 30.0)
-        )
-        own_bias = bias[d.origin, st_scale]
+        if track is not None and np.isfinite(track.log_shared_mean).any():
+            sh_log = pm.Normal("shared_log_z", 0.0, 1.0, dims="scale")
+            prior_sh = np.log(p["shared_sd"] * d.unit * np.sqrt(2 / np.pi))  # HalfNormal's mean
+            known = np.isfinite(track.log_shared_mean)
+            shared_sigma = pm.Deterministic(
+                "shared_sigma",
+                pt.exp(
+                    np.where(known, np.nan_to_num(track.log_shared_mean), prior_sh)
+                    + np.where(known, np.nan_to_num(track.log_shared_sd), 1.0) * sh_log
+                ),
+                dims="scale",
+            )
+        else:
+            shared_sigma = pm.HalfNormal(
+                "shared_sigma", sigma=p["shared_sd"] * d.unit, dims="scale"
+            )
+        sd = report_sd(d, noise, projection_sigma, p["noise_floor"])
+        own_bias = bias_relative[d.origin, st_scale]
 
-        # --- latent truth: level at the anchor + random walk with drift (non-centred)
+        # --- the consensus (what the average origin would report): level + random walk
         level_z = pm.Normal("level_z", 0.0, 1.0, dims="quantity")  # unused for lone quantities
         level = d.center + p["level_sd"] * unit_q * level_z
         if len(lone):  # level = its one statement - bias - error; the level's prior as a term
@@ -281,12 +411,41 @@ def build_model(
             drift[step_walk] * step_days + walk_sigma[step_walk] * np.sqrt(step_days) * innov
         )
         path = pt.cumsum(pt.set_subtensor(pt.zeros(len(d.grid_quantity))[steps], increments))
+        consensus = level[d.grid_quantity] + path - path[anchor][d.grid_quantity]
+
+        # --- the truth: consensus - the group's average bias - the error all sources share
+        offset_q = group_offset[np.maximum(q_group, 0)]
+        shared_z = pm.Normal("shared_z", 0.0, 1.0, dims="quantity")  # unused where a truth pins
+        shared = shared_sigma[d.quantity_scale] * shared_z
+        truth_sd = np.sqrt(d.truth_stderr**2 + (p["truth_floor"] * unit_q[d.truth_quantity]) ** 2)
+        if len(pin):  # shared = consensus at the truth's date - offset - truth - its error
+            t_err = pm.Normal("truth_error", 0.0, 1.0, dims="pinned")
+            pinned = (
+                consensus[d.truth_time[pin]]
+                - offset_q[pin_q]
+                - d.truth_value[pin]
+                - truth_sd[pin] * t_err
+            )
+            pm.Potential(
+                "pinned_shared_prior",
+                pm.logp(pm.Normal.dist(0.0, shared_sigma[d.quantity_scale[pin_q]]), pinned).sum(),
+            )
+            shared = pt.set_subtensor(shared[pin_q], pinned)
+        shared = pm.Deterministic("shared", shared, dims="quantity")
         latent = pm.Deterministic(
-            "latent", level[d.grid_quantity] + path - path[anchor][d.grid_quantity], dims="time"
+            "latent", consensus - offset_q[d.grid_quantity] - shared[d.grid_quantity], dims="time"
         )
+        if len(other):  # further truths of a quantity: observations of its latent value
+            pm.Normal(
+                "truth",
+                mu=latent[d.truth_time[other]],
+                sigma=truth_sd[other],
+                observed=d.truth_value[other],
+                dims="other_truth",
+            )
 
         # --- likelihood, one term per statement, by kind (lone statements are in lone_error)
-        mu = latent[d.time] + own_bias
+        mu = consensus[d.time] + own_bias
         k = d.kind
         pts = np.setdiff1d(np.flatnonzero(k == KIND_CODE["point"]), lone)
         if len(pts):

@@ -30,7 +30,7 @@ def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
 
 
 def _pick_quantity(est: Estimate, quantity: str | None) -> str:
-    qs = est.design.quantities
+    qs = est.quantities
     if quantity is None:
         if len(qs) != 1:
             raise ValueError(f"name the quantity to plot; quantities: {qs}")
@@ -80,7 +80,7 @@ def plot_trajectory(
         Size of a new figure.
     """
     quantity = _pick_quantity(est, quantity)
-    scale = est._scale_of(est._quantity_index(quantity))
+    scale = est.scale(quantity)
     traj = est.trajectory(quantity, prob=prob)
     fig, ax = _axes(ax, figsize)
     dates = traj["date"].to_numpy()
@@ -236,8 +236,15 @@ def plot_sources(
         ax.set_xlabel(f"bias factor (1 = no bias; {prob:.0%} interval)")
     else:
         ax.set_xlabel(f"additive bias (0 = no bias; {prob:.0%} interval)")
-    ident = ", ".join(est.config["reference"]) if est.config["reference"] else "the average origin"
-    ax.set_title(f"Source bias relative to {ident}")
+    if src["basis"].eq("truths").all():
+        title = "Source bias against known truths"
+    elif est.config.reference and src["basis"].eq("reference").all():
+        title = f"Source bias relative to {', '.join(est.config.reference)}"
+    elif src["calibrated"].any():
+        title = "Source bias (calibrated: absolute; others relative to the average origin)"
+    else:
+        title = "Source bias relative to the average origin"
+    ax.set_title(title)
     ax.grid(alpha=0.3, axis="x", which="both")
     return fig
 

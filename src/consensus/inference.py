@@ -1,0 +1,342 @@
+"""`fit`: claims (and any truths or track record) -> design -> model -> posterior -> `Estimate`.
+
+Every argument is checked before anything is compiled or sampled. The sampler
+runs through `pm.sample` (nutpie by default, chosen by measurement) or two-stage
+ADVI; `fit` then checks convergence and warns with what to try.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .claims import Claims, read_claims
+from .config import FORMAT_VERSION, FitConfig
+from .design import Design
+from .errors import ConvergenceWarning
+from .estimate import Estimate
+from .model import TrackPrior, build_model, resolve_priors
+from .storage import label_posterior
+from .truths import read_truths
+
+#: Chosen by measurement (benchmarks/performance.py, "samplers"): see benchmarks/README.md.
+DEFAULT_SAMPLER = "nutpie"
+SAMPLERS = ("pymc", "nutpie", "numpyro")
+METHODS = ("nuts", "advi")
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def fit(
+    claims: Claims | pd.DataFrame | str | Path,
+    *,
+    truths: pd.DataFrame | str | Path | None = None,
+    track_record: Estimate | str | Path | None = None,
+    scales: str | Mapping[str, str] | None = None,
+    reference: str | Sequence[str] | None = None,
+    priors: Mapping[str, float] | None = None,
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    sampler: str | None = None,
+    method: str = "nuts",
+    target_accept: float = 0.9,
+    freq: str | int | None = None,
+    random_seed: int | None = None,
+    progressbar: bool = True,
+    cores: int | None = None,
+    advi_iterations: int = 20_000,
+) -> Estimate:
+    """Fit the consensus model to claims.
+
+    Parameters
+    ----------
+    claims
+        A `Claims` container, or a DataFrame / CSV path passed to `read_claims`.
+    truths
+        Known true values (DataFrame or CSV path: ``quantity, date, value``,
+        optional ``stderr``, ``note``; see `consensus.truths.read_truths`). Each
+        pins the latent value at its date within its stderr; the origins linked
+        to its quantity get absolute biases, and the scale of the error that all
+        sources share is learned from them.
+    track_record
+        An earlier `Estimate` or the path of a saved fit. Its posteriors of the
+        same origins' absolute bias and log noise (matched by origin name and
+        scale group) and of the shared-error scale become this fit's priors,
+        each approximated by an independent normal (moments of the draws).
+        Correlations between origins are dropped, so a track record carries
+        what was learned about each origin, not about their relations.
+    scales
+        ``"log"`` (counts, the default), ``"logit"`` (proportions) or
+        ``"identity"`` (unbounded reals): one for all quantities or a mapping
+        per quantity.
+    reference
+        An origin name, or several, assumed unbiased. ``None``: biases are
+        drawn around zero (soft identification); the reports only tell them
+        apart relative to each other, so without truths the truth's interval
+        includes the uncertainty of the sources' average bias.
+    priors
+        Overrides of `consensus.model.DEFAULT_PRIORS` by name.
+    draws, tune, chains
+        NUTS settings (per chain).
+    sampler
+        ``"pymc"``, ``"nutpie"`` or ``"numpyro"``; ``None`` uses `DEFAULT_SAMPLER`.
+    method
+        ``"nuts"`` (default, full Bayes), or ``"advi"``: mean-field ADVI, a
+        fast approximation for very large inputs: ``advi_iterations`` Adam
+        steps at learning rate 0.01, then half as many at 0.001 to settle the
+        stochastic noise, then ``draws * chains`` draws from the approximation.
+        It has no MCMC diagnostics (a `ConvergenceWarning` is raised if the
+        loss was still falling at the end) and its intervals are typically too
+        narrow; benchmarks/README.md reports its error against NUTS.
+    target_accept
+        NUTS target acceptance; raise towards 0.99 if there are divergences.
+    freq
+        Time-grid step: days as a number, or a pandas offset alias (``"7D"``).
+        ``None``: daily, coarsened so no quantity has more than 300 steps.
+    random_seed
+        Seed; the same seed gives identical results.
+    progressbar
+        Show the sampler's progress bar.
+    cores
+        Parallel chains for the ``pymc`` sampler (default: PyMC's choice).
+    advi_iterations
+        Optimisation steps of the first stage of ``method="advi"``.
+
+    Returns
+    -------
+    Estimate
+    """
+    sampler = sampler or DEFAULT_SAMPLER
+    _check_args(
+        sampler=sampler,
+        method=method,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        target_accept=target_accept,
+        advi_iterations=advi_iterations,
+        cores=cores,
+    )
+    random_seed = _seed(random_seed)
+    reference = [reference] if isinstance(reference, str) else list(reference or [])
+    prior_values = resolve_priors(priors)
+    if not isinstance(claims, Claims):
+        claims = read_claims(claims)
+    if scales is not None or not claims.scales:
+        claims = claims.with_scales(scales)
+    truth_table = (
+        None
+        if truths is None
+        else read_truths(truths, quantities=claims.quantities, scales=claims.scales)
+    )
+    design = claims.design(freq=freq, truths=truth_table)
+    track = None if track_record is None else track_prior(design, track_record)
+    model = build_model(design, prior_values, reference, track)
+    config = FitConfig(
+        scales=dict(claims.scales),
+        priors=prior_values,
+        vague={k: list(v) for k, v in (claims.vague or {}).items()},
+        reference=reference,
+        tracked=[]
+        if track is None
+        else [
+            [design.origins[o], design.scale_groups[s]]
+            for o, s in zip(*np.nonzero(track.tracked), strict=True)
+        ],
+        freq=freq,
+        method=method,
+        sampler=sampler if method == "nuts" else None,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        target_accept=target_accept,
+        random_seed=random_seed,
+        advi_iterations=advi_iterations if method == "advi" else None,
+        format_version=FORMAT_VERSION,
+        consensus_version=_version(),
+    )
+    idata = label_posterior(_sample(model, config, progressbar=progressbar, cores=cores), design)
+    est = Estimate(idata=idata, claims=claims, config=config, truths=truth_table, design=design)
+    if method == "nuts":
+        diag = est.diagnostics
+        if not diag.ok:
+            warnings.warn(
+                "the sampler did not converge well enough to trust the intervals: "
+                + "; ".join(diag.problems)
+                + ". Try: "
+                + diag.advice(),
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+    return est
+
+
+def _check_args(**a: Any) -> None:
+    """Refuse bad settings before anything is compiled or sampled."""
+    if a["sampler"] not in SAMPLERS:
+        raise ValueError(f"unknown sampler {a['sampler']!r}; choose one of {SAMPLERS}")
+    if a["method"] not in METHODS:
+        raise ValueError(f"unknown method {a['method']!r}; choose one of {METHODS}")
+    for name, least in (("draws", 1), ("chains", 1), ("tune", 0), ("advi_iterations", 1)):
+        v = a[name]
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < least:
+            raise ValueError(f"{name} must be an integer >= {least}, got {v!r}")
+    if a["cores"] is not None and (not isinstance(a["cores"], numbers.Integral) or a["cores"] < 1):
+        raise ValueError(f"cores must be a positive integer or None, got {a['cores']!r}")
+    ta = a["target_accept"]
+    if not isinstance(ta, numbers.Real) or not 0 < ta < 1:
+        raise ValueError(f"target_accept must lie strictly between 0 and 1, got {ta!r}")
+
+
+def _seed(seed: Any) -> int | None:
+    """A seed as a plain int (numpy integers are accepted; they would not save as JSON)."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"random_seed must be a non-negative integer or None, got {seed!r}")
+    return int(seed)
+
+
+def track_prior(design: Design, earlier: Estimate | str | Path) -> TrackPrior:
+    """An earlier fit's posteriors as priors for the origins it shares with ``design``.
+
+    Each (origin, scale group) that both know gets a normal prior on its
+    absolute bias and on its log noise, with the earlier posterior's mean and
+    sd; the shared-error scale of each scale group gets a normal prior on its
+    log. Independent normals: correlations are not carried.
+    """
+    if not isinstance(earlier, Estimate):
+        from .storage import load
+
+        earlier = load(earlier)
+    if earlier.config.format_version < 2:
+        raise ValueError(
+            "the track record is a fit of format 1, whose biases are relative: refit it"
+        )
+    post = earlier.idata.posterior
+    ed = earlier.design
+    n_o, n_s = len(design.origins), len(design.scale_groups)
+    out = {k: np.full((n_o, n_s), np.nan) for k in ("bm", "bs", "nm", "ns")}
+    sh_m, sh_s = np.full(n_s, np.nan), np.full(n_s, np.nan)
+    bias = post["bias"].values.reshape((-1, len(ed.origins), len(ed.scale_groups)))
+    lnoise = np.log(post["noise"].values.reshape(bias.shape))
+    e_st_scale = ed.quantity_scale[ed.quantity]
+    known = np.zeros((len(ed.origins), len(ed.scale_groups)), dtype=bool)
+    known[ed.origin, e_st_scale] = True
+    for s, scale in enumerate(design.scale_groups):
+        if scale not in ed.scale_groups:
+            continue
+        es = ed.scale_groups.index(scale)
+        if "shared_sigma" in post:
+            ls = np.log(post["shared_sigma"].values.reshape((-1, len(ed.scale_groups)))[:, es])
+            sh_m[s], sh_s[s] = ls.mean(), max(ls.std(), 1e-3)
+        for o, name in enumerate(design.origins):
+            if name not in ed.origins or not known[ed.origins.index(name), es]:
+                continue
+            eo = ed.origins.index(name)
+            out["bm"][o, s], out["bs"][o, s] = bias[:, eo, es].mean(), bias[:, eo, es].std()
+            out["nm"][o, s], out["ns"][o, s] = lnoise[:, eo, es].mean(), lnoise[:, eo, es].std()
+    # a fixed earlier bias (a reference origin) carries as a very tight prior, not a zero sd
+    out["bs"] = np.maximum(out["bs"], 1e-3 * design.unit)
+    out["ns"] = np.maximum(out["ns"], 1e-3)
+    return TrackPrior(out["bm"], out["bs"], out["nm"], out["ns"], sh_m, sh_s)
+
+
+def _sample(model, config: FitConfig, *, progressbar: bool, cores: int | None) -> xr.DataTree:
+    import pymc as pm
+
+    keep = [
+        "latent",
+        "bias",
+        "bias_relative",
+        "shared",
+        "shared_sigma",
+        "noise",
+        "walk_sigma",
+        "drift",
+        "bias_sigma",
+        "noise_mu",
+        "noise_spread",
+        "projection_sigma",
+        "level_z",
+    ]
+    with model:
+        if config.method == "nuts":
+            kwargs: dict[str, Any] = {}
+            if cores is not None:
+                kwargs["cores"] = cores
+            idata = pm.sample(
+                draws=config.draws,
+                tune=config.tune,
+                chains=config.chains,
+                target_accept=config.target_accept,
+                random_seed=config.random_seed,
+                nuts_sampler=config.sampler,
+                progressbar=progressbar,
+                compute_convergence_checks=False,
+                **kwargs,
+            )
+        else:  # mean-field ADVI: a fast approximation for inputs too large for NUTS
+            approx, loss = _advi(config.advi_iterations, config.random_seed, progressbar)
+            idata = approx.sample(config.draws * config.chains, random_seed=config.random_seed)
+    post = idata.posterior.to_dataset()
+    post = post[[v for v in keep if v in post]]
+    tree = {"posterior": post}
+    if "sample_stats" in idata.children:
+        ss = idata.sample_stats.to_dataset()
+        tree["sample_stats"] = ss[
+            [v for v in ("diverging", "tree_depth", "energy", "lp") if v in ss]
+        ]
+    if config.method == "advi":
+        tree["advi"] = xr.Dataset({"loss": ("iteration", loss)})
+    return xr.DataTree.from_dict(tree)
+
+
+#: Adam learning rates of the two ADVI stages. With PyMC's default optimiser (adagrad at
+#: 0.001), 20,000 steps left the intervals 17x too wide at 10^3 statements and ran into NaN at
+#: 10^5 (benchmarks/results/performance.json as of commit c84df7b); the two stages are measured
+#: against NUTS in benchmarks/README.md.
+ADVI_LEARNING_RATES = (0.01, 0.001)
+
+
+def _advi(iterations: int, random_seed: int | None, progressbar: bool):
+    """Fit mean-field ADVI in two stages; returns the approximation and the loss history."""
+    import pymc as pm
+
+    inference = pm.ADVI(random_seed=random_seed)
+    for lr, n in zip(ADVI_LEARNING_RATES, (iterations, max(iterations // 2, 1)), strict=True):
+        try:
+            inference.fit(n, obj_optimizer=pm.adam(learning_rate=lr), progressbar=progressbar)
+        except FloatingPointError as e:
+            raise FloatingPointError(
+                f"ADVI diverged (the loss became NaN): {e}. Try method='nuts', tighter priors "
+                "(priors={'bias_sd': 0.5, 'noise_pool_sd': 0.3}) or a different random_seed."
+            ) from e
+    loss = np.asarray(inference.hist, dtype=float)
+    # still falling at the end of the second stage: the mean of its last quarter is below the
+    # mean of its third quarter by more than three standard errors of the difference
+    tail = loss[-max(iterations // 2, 1) :]
+    q = max(len(tail) // 4, 1)
+    a, b = tail[-2 * q : -q], tail[-q:]
+    # and by more than a tenth of the loss's own noise (a drift too small to matter is not flagged)
+    drop, noise = (a.mean() - b.mean(), b.std()) if len(a) > 1 else (0.0, 0.0)
+    if len(a) > 1 and drop > max(3 * noise * np.sqrt(2 / len(b)), 0.1 * noise):
+        warnings.warn(
+            f"ADVI had not converged: its loss was still falling at the end "
+            f"({a.mean():,.1f} -> {b.mean():,.1f}). Try advi_iterations={2 * iterations}.",
+            ConvergenceWarning,
+            stacklevel=4,  # _advi <- _sample <- fit <- the caller
+        )
+    return inference.approx, loss
