@@ -8,10 +8,12 @@
 
 __version__ = "0.1.0"
 
+from .batch import fit_many
 from .claims import Claims, DuplicateClaimWarning, read_claims
 from .config import DEFAULT_PROB
 from .errors import ClaimsError, ConvergenceWarning
 from .estimate import Estimate
+from .extract import extract_claims
 from .figures import DEFAULT_VAGUE, Figure, format_figure, parse_figure
 from .inference import DEFAULT_SAMPLER, fit
 from .model import DEFAULT_PRIORS, build_model
@@ -33,6 +35,8 @@ __all__ = [
     "Simulation",
     "build_model",
     "fit",
+    "fit_many",
+    "extract_claims",
     "format_figure",
     "load",
     "parse_figure",

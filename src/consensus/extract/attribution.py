@@ -81,13 +81,15 @@ class Frame:
 
 def _valid_subject(subject: str) -> bool:
     words = subject.split()
-    if not words or len(words) > 16 or re.search(r"\d", subject):
+    if not words or len(words) > 16:
         return False
+    if re.search(r"\d[\d,.]{2,}|\b(?:figure|number|total|estimate)s?\b", subject, re.I):
+        return False  # "the figure of 12,000 reported": a figure, not a speaker
     last = words[-1].lower().strip("’'")
     if last in _STOP_TAIL or (words[-1][0].islower() and last.endswith(("ed", "ing"))):
         return False
     return any(w[0].isupper() for w in words) or bool(
-        _PRONOUN.match(subject) or _DESCRIPTION.match(subject) or last.endswith("s")
+        _PRONOUN.match(subject) or re.match(r"the\s", subject) or last.endswith("s")
     )
 
 
@@ -102,7 +104,11 @@ def _subject_before(pre: str) -> tuple[str, str]:
         if m := re.match(r"citing\s+(.+)", appos, re.I):
             return name, m.group(1)
         return f"{name}, {appos}" if name else appos, cites
-    return segments[-1].strip(), cites
+    lead = r"^(?:and|but|while|as|so|later|earlier|meanwhile|separately|also|however|then|now)\s+"
+    subject = segments[-1].strip()
+    while re.match(lead, subject, re.I):
+        subject = re.sub(lead, "", subject, flags=re.I)
+    return subject, cites
 
 
 def _date_in(text: str) -> str:
@@ -162,15 +168,16 @@ def frames(s: str) -> list[Frame]:
     return out
 
 
+_CLAUSE_BREAK = re.compile(r";|,\s+(?:and|but|while|whereas)\b|\bwhile\b|\bwhereas\b")
+
+
 def governing(frames_: list[Frame], s: str, pos: int) -> Frame | None:
     """The frame that attributes a figure at ``pos``: the outermost one before it within its
-    clause, else the first one after it."""
+    clause ("X said Y believes 3,000": X), else the nearest one before it, else the first after."""
     before = [f for f in frames_ if f.end <= pos]
-    if before:
-        for f in before:
-            between = s[f.end : pos]
-            if not re.search(r";|,\s+(?:while|whereas|but)\b|\bwhile\b|\bwhereas\b", between):
-                return f
-        return before[-1]
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(s, 0, pos)]
+    clause = [f for f in before if f.start >= (breaks[-1] if breaks else 0)]
+    if clause or before:
+        return clause[0] if clause else before[-1]
     after = [f for f in frames_ if f.start >= pos]
     return after[0] if after else None

@@ -140,6 +140,7 @@ def extract_claims(
             whos[id(f)] = _resolve(f, text[: sent.start], seen_frames, table, pub)
             seen_frames.append((f, whos[id(f)]))
         found, _ = find_figures(s, percentages=percentages, vague=vague)
+        found = [f for f in found if not _counts_speakers(s, f)]
         for i, fig in enumerate(found):
             frame = governing(fs, s, fig.start)
             if frame is not None:
@@ -155,6 +156,14 @@ def extract_claims(
     return _tidy(pd.DataFrame(rows, columns=[*COLUMNS, "_noun", "_backref"]))
 
 
+def _counts_speakers(s: str, fig: Found) -> bool:
+    """ "citing two officials", "three diplomats said": the number counts the speakers."""
+    return bool(
+        re.search(r"\bciting\s+$", s[: fig.start])
+        or re.match(r"\s+(?:[\w'’-]+\s+){0,3}?(?:said|say|says|told)\b(?!\s+to\b)", s[fig.end :])
+    )
+
+
 def _resolve(
     f: Frame, before: str, seen: list[tuple[Frame, _Who]], table: Mapping[str, str],
     pub: dt.date | None,
@@ -165,20 +174,21 @@ def _resolve(
     source = canonical_origin(f.subject, table=table)
     if f.anaphor:
         rule = "anaphor"
-        head = m["head"] if (m := _DESCRIPTION.match(f.subject)) else ""
-        named = [
-            w for fr, w in seen if not fr.anaphor and head and head.lower() in fr.subject.lower()
-        ]
-        mention = None
-        if head and not named:  # "South Korea's spy agency published ... the agency said"
-            pattern = rf"((?:[A-Z][\w’'.-]*\s+)+(?:[a-z]+\s+){{0,2}}){re.escape(head)}\b"
+        desc = _DESCRIPTION.match(f.subject)
+        if desc is None:  # a pronoun: the latest speaker
+            source = seen[-1][1].source if seen else f.subject
+        else:  # "the intelligence agency": the latest speaker sharing a word, else a mention
+            words = set(normalise(f.subject).split()) - {"the", "this", "that"}
+            named = [
+                w for fr, w in seen if words & set(normalise(f"{fr.subject} {w.source}").split())
+            ]
+            head = re.escape(desc["head"])
+            pattern = rf"((?:[A-Z][\w’'.-]*\s+)+(?:[a-z]+\s+){{0,2}}){head}\b"
             mention = list(re.finditer(pattern, before))
-        if named:
-            source = named[-1].source
-        elif mention:
-            source = canonical_origin(mention[-1].group(), table=table)
-        elif seen:
-            source = seen[-1][1].source
+            if named:
+                source = named[-1].source
+            elif mention:
+                source = canonical_origin(mention[-1].group(), table=table)
     cites = canonical_origin(f.cites, table=table) if f.cites else ""
     if cites == source:
         cites = ""

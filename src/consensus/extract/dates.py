@@ -63,6 +63,14 @@ def statement_date(expr: str, published: dt.date) -> dt.date | None:
     if re.search(WEEKDAYS, expr, re.I) and not re.match(r"last\b", expr, re.I):
         base += dt.timedelta(days=1)  # the end of the publication day: see the module docstring
         expr = re.sub(r"^this\s+", "", expr, flags=re.I)
+    if m := re.fullmatch(r"the\s+(\d{1,2})(?:st|nd|rd|th)", expr, re.I):
+        # "the 9th": of the publication month, or of the month before if that day is still to come
+        for month in ("this month", "last month"):
+            within = _parse(month, base)
+            found = within and _parse(f"{m.group(1)} {within:%B %Y}", base)
+            if found and found <= published:
+                return found
+        return None
     found = _parse(expr, base, PREFER_DATES_FROM="past")
     return found if found is not None and found <= published else None
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from ..errors import ClaimsError
 from ..figures import _PREFIX_KIND, DEFAULT_VAGUE, Figure, parse_figure
-from .dates import MONTHS
+from .dates import MONTHS, WEEKDAYS
 
 _ABBREV = set(
     "mr mrs ms dr prof gen lt col maj capt sgt adm sen rep gov st jr sr no vs etc approx "
@@ -88,7 +88,10 @@ _UNIT = re.compile(
     rf"^\s*-?\s*(?P<u>{_LENGTH}|{_OTHER_UNIT})\b(?:\s*\([^()]*\))?(?P<of>\s+of\s+)?", re.I
 )
 _SKIP_AFTER = [
-    ("percent", re.compile(r"^\s*(?:%|percent\b|per\s*cent\b|percentage\s+points?\b|pct\b)", re.I)),
+    (
+        "percent",
+        re.compile(r"^\s*(?:%|percent\b|per\s*cent\b|(?:percentage\s+)?points?\b|pct\b)", re.I),
+    ),
     ("age", re.compile(r"^[\s-]*(?:years?|months?)[\s-]*old\b", re.I)),
     (
         "duration",
@@ -143,7 +146,7 @@ _STOP = set(
     "a an the this that these those its their his her our your who whom whose which where when "
     "while what and or but nor as than then so if because although though whether of in on at "
     "to from for with by into onto over under after before since during across along around "
-    "near towards toward through throughout against among between via per each apiece more "
+    "near towards toward through throughout against among between via per each apiece "
     "less is are was were be been being am has have had having will would shall should can "
     "could may might must do does did not no also already still now currently reportedly "
     "allegedly recently previously mostly mainly largely likely possibly probably apparently "
@@ -221,13 +224,22 @@ def _parse(s: str, spans: list[tuple[int, int]], vague: Any) -> tuple[int, int, 
 def counted_noun(after: str) -> str:
     """The counted noun phrase at the start of ``after`` ("North Korean soldiers had ..." -> "North Korean soldiers")."""
     words: list[str] = []
+    after = re.sub(r"^(?:more|additional|extra|other|new)\s+", "", after)
     for m in re.finditer(r"[A-Za-z][\w’'.-]*|\S", after[:100]):
         w = m.group().rstrip(".")
         lw = w.lower()
         if not w[:1].isalpha() or lw in _STOP or len(words) == 5:
             break
-        if lw.endswith("ed") and w[0].islower() and words:
-            break
+        nxt = re.match(r"\s+([a-z]+)", after[m.end() :])
+        if (
+            w[0].islower()
+            and words
+            and (
+                lw.endswith("ed")
+                or (nxt and nxt.group(1) in ("the", "a", "an", "its", "their", "his", "her"))
+            )
+        ):
+            break  # a verb: "troops completed", "grain left the port"
         words.append(w)
         plural = (
             lw.endswith("s") and not lw.endswith(("ss", "us", "is", "'s", "’s")) and len(lw) > 3
@@ -265,6 +277,11 @@ def _skip_reason(
     if re.search(r"\d[^()]*\(\s*$", before[-40:]):
         return "conversion"
     if bare and re.search(r"[A-Za-z]-?$", before):
+        return "label"
+    word = re.search(
+        r"(?:(?<=[\w,;]\s)|(?<=\())([A-Z][a-z]+)\s+$", before
+    )  # "(Bridge 7)", not "On Monday 300"
+    if bare and word and not re.fullmatch(WEEKDAYS, word.group(1)):
         return "label"
     return None
 

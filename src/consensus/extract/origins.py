@@ -87,13 +87,16 @@ SPEAKS_FOR = (
     r"(?:deputy\s+|chief\s+|senior\s+|press\s+)?"
     r"(?:spokes(?:person|man|woman)|press\s+secretary|head|chief|director|representative|officials?)"
 )
-#: words of a person's title, dropped before the name ("Russian President Vladimir Putin")
-_TITLE_WORDS = set(
-    "president prime minister foreign defense defence secretary chancellor general gen gen. "
-    "colonel col. lt. lieutenant admiral adm. senator sen. rep. governor mayor ambassador "
-    "commander deputy vice chief leader king queen pope dr. mr. mrs. ms. prof. spokesperson "
-    "spokesman spokeswoman advisor adviser head director envoy state national security "
-    "communications interior finance".split()
+#: words that make a phrase a person's title ("Russian President Vladimir Putin")
+_PERSON_TITLES = set(
+    "president minister secretary chancellor general gen gen. colonel col. lt. lieutenant "
+    "admiral adm. senator sen. rep. governor mayor ambassador commander leader king queen pope "
+    "dr. mr. mrs. ms. prof. spokesperson spokesman spokeswoman advisor adviser envoy".split()
+)
+#: other words of a title, dropped with it ("Lithuanian Foreign Minister ...")
+_TITLE_WORDS = _PERSON_TITLES | set(
+    "foreign defense defence deputy vice chief head director state national security "
+    "communications interior finance prime".split()
 )
 _NAME = r"[A-Z][\w'’.-]*"
 
@@ -130,8 +133,9 @@ def _lookup(name: str, table: Mapping[str, str]) -> str | None:
 
 def _strip_title(name: str) -> str:
     """The person's name from "Russian President Vladimir Putin"; unchanged if no title word."""
-    words = name.split()
-    if not any(w.lower() in _TITLE_WORDS for w in words[:-1]):
+    head = re.split(r"\s+(?:of|for)\s+", name)[0]  # "President Yoon Suk Yeol of South Korea"
+    words = head.split()
+    if not any(w.lower() in _PERSON_TITLES for w in words[:-1]):
         return name
     tail: list[str] = []
     for w in reversed(words):
@@ -164,8 +168,8 @@ def canonical_origin(
         The canonical name, or the phrase itself (trimmed) when nothing applies.
     """
     table = table if table is not None else alias_table(aliases)
-    s = " ".join(name.strip(" ,.;:\"“”'‘’()").split())
-    s = re.sub(r"^(?:the|a|an)\s+", "", s, flags=re.I)
+    s = " ".join(name.strip(" ,.;:\"“”'‘’").split())
+    s = re.sub(r"^(?:the|a|an)\s+(?:\d+-year-old\s+)?", "", s, flags=re.I)
     if found := _lookup(s, table):
         return found
     # "NAME, spokesperson for ORG" / "head of ORG" / "ORG spokesperson NAME"
