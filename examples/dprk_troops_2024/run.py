@@ -2,7 +2,8 @@
 
 Reads the claims, fits the consensus model, prints the estimate for
 24 October 2024 with its 90 % interval, the source table and the probability
-that more than 10,000 were in Russia that day, and writes the plots.
+that more than 10,000 were in Russia that day, and writes the plots and the
+HTML report (``output/report.html``: one self-contained page to read or send on).
 
     python examples/dprk_troops_2024/run.py            # full fit (4 chains x 2,000 draws)
     python examples/dprk_troops_2024/run.py --quick    # a fast smoke run (used by the tests)
@@ -21,10 +22,12 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 
 import consensus as cs  # noqa: E402
+from consensus.report import write_report  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 QUANTITY = "dprk_troops_in_russia"
 DAY = "2024-10-24"
+TITLE = "North Korean troops in Russia, October 2024: what the reports support"
 
 
 def main(argv: list[str] | None = None) -> cs.Estimate:
@@ -90,9 +93,11 @@ def main(argv: list[str] | None = None) -> cs.Estimate:
     fig.savefig(args.out / "trajectory.png", dpi=130)
     est.plot_sources().savefig(args.out / "sources.png", dpi=130)
     est.to_netcdf(args.out / "fit.nc")
+    report = write_report(est, args.out / "report.html", title=TITLE)
     print(
         f"\nwrote {args.out / 'trajectory.png'}, {args.out / 'sources.png'}, {args.out / 'fit.nc'}"
     )
+    print(f"report: {report}")
     return est
 
 

@@ -22,6 +22,11 @@ _UNITS = {"log": "count", "logit": "proportion", "identity": "value"}
 _ARROW = 1.35  # length of a bound's arrow: a factor on log axes, a share of the y-range otherwise
 
 
+def _plain(name: str) -> str:
+    """A name from the data as literal text: matplotlib would read ``$...$`` as mathtext."""
+    return str(name).replace("$", r"\$")
+
+
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     if ax is None:
         fig, new = plt.subplots(figsize=figsize, layout="constrained")
@@ -113,8 +118,8 @@ def plot_trajectory(
     loc = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(loc)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
-    ax.set_ylabel(f"{quantity} ({units or _UNITS[scale]})")
-    ax.set_title(title if title is not None else quantity)
+    ax.set_ylabel(f"{_plain(quantity)} ({units or _UNITS[scale]})")
+    ax.set_title(title if title is not None else _plain(quantity))
     ax.grid(alpha=0.3, which="both" if log else "major")
     ax.legend(
         handles=handles,
@@ -186,7 +191,9 @@ def _draw_claims(est: Estimate, quantity: str, ax: Axes, log: bool) -> list:
                 ax.plot([x], [v], "_", color=c, ms=14, mew=2.5, zorder=5)
                 if projection:
                     ax.plot([x], [v], "o", mfc="none", mec=c, ms=6, mew=1.5, zorder=5)
-        handles.append(Line2D([], [], marker="o", ls="", color=colors[origin], label=origin))
+        handles.append(
+            Line2D([], [], marker="o", ls="", color=colors[origin], label=_plain(origin))
+        )
     handles += [
         Line2D([], [], marker="o", ls="", color="0.3", label="point claim"),
         Line2D([], [], marker=r"$\uparrow$", ls="", color="0.3", ms=10, label="at least / at most"),
@@ -229,7 +236,7 @@ def plot_sources(
     none = 1.0 if scale == "log" else 0.0
     ax.axvline(none, color="0.3", ls="--", lw=1)
     ax.set_yticks(
-        y, [f"{s} (n={n})" for s, n in zip(src["source"], src["n_statements"], strict=True)]
+        y, [f"{_plain(s)} (n={n})" for s, n in zip(src["source"], src["n_statements"], strict=True)]
     )
     if scale == "log":
         ax.set_xscale("log")
@@ -239,7 +246,7 @@ def plot_sources(
     if src["basis"].eq("truths").all():
         title = "Source bias against known truths"
     elif est.config.reference and src["basis"].eq("reference").all():
-        title = f"Source bias relative to {', '.join(est.config.reference)}"
+        title = f"Source bias relative to {_plain(', '.join(est.config.reference))}"
     elif src["calibrated"].any():
         title = "Source bias (calibrated: absolute; others relative to the average origin)"
     else:
