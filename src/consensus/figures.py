@@ -11,7 +11,13 @@ normalised, whitespace is collapsed and one trailing period is dropped. Then:
   ``a dozen``, ``dozen``, ``five hundred``, ``a thousand``, ``half a million``,
   ``two hundred and fifty thousand``). ``45%``, ``45 percent`` and
   ``45 per cent`` read as the number 45 (percentage points; no division by 100).
-  A leading minus sign is read (``-0.3``).
+  A leading minus sign is read (``-0.3``). A dot between groups of three
+  digits with no other mark (``12.000``, ``1.500``) is an error: it is a
+  thousands separator in much of Europe and a decimal point in English, a
+  factor of 1,000 either way; write ``12,000`` or ``12`` (``1.2340`` for the
+  decimal 1.234). After a scale word it is a decimal (``1.125 billion``).
+  Superscripts and fraction characters (``10²``, ``½``) are errors too:
+  write plain digits.
 * **Hedges** before a number keep it a point: about, approximately, approx,
   around, roughly, nearly, almost, (an) estimated, (an) approximate, some,
   circa, c., ca., ~, close to; so do ``or so`` and ``or thereabouts`` after it.
@@ -91,14 +97,14 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from numbers import Real
 from types import MappingProxyType
 from typing import NamedTuple
 
-from .errors import ClaimsError
+from .errors import ClaimsError, quote
 
 KINDS = ("point", "at_least", "at_most", "range")
 
@@ -235,6 +241,43 @@ _CONNECTIVE = {"or", "and", "to", "plus", "minus", "through", "until", "till", "
 _CONNECTIVE |= {"more", "fewer", "less", "additional", "extra"}
 
 
+_DOT_GROUPS = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+")
+
+
+def ambiguous_dots(number: str) -> str | None:
+    """Why ``number`` cannot be read (``"12.000"``: thousands or a decimal?), or None if it can.
+
+    A dot between groups of three digits, with no other mark, is a thousands
+    separator in much of Europe and a decimal point in English. The message
+    says what to write for each reading.
+    """
+    if not _DOT_GROUPS.fullmatch(number):
+        return None
+    plain = number.replace(".", "")
+    comma = number.replace(".", ",")
+    why = (
+        f"{number!r} is ambiguous: a dot between groups of three digits is a thousands "
+        "separator in much of Europe but a decimal point in English; "
+        f"write {comma} (or {plain}) if it means thousands"
+    )
+    if number.count(".") > 1:
+        return why
+    decimal = number.rstrip("0").removesuffix(".")
+    if _DOT_GROUPS.fullmatch(decimal):
+        decimal += "0"
+    return f"{why}, {decimal} if it is a decimal"
+
+
+def _no_odd_digits(text: str) -> None:
+    """Refuse superscripts, subscripts and fraction characters, which NFKC turns into digits."""
+    for ch in text:
+        if unicodedata.category(ch) == "No":
+            raise _Fail(
+                f"{ch!r} is not read as a number: write the number in plain digits "
+                "(100, not 10²; 0.5, not ½)"
+            )
+
+
 def _normalise(text: str) -> str:
     s = unicodedata.normalize("NFKC", text).lower()
     s = re.sub("[\u2010-\u2015\u2212\ufe58\ufe63]", "-", s).replace("≥", ">=").replace("≤", "<=")
@@ -245,6 +288,8 @@ def _normalise(text: str) -> str:
 def _read_number(s: str, pos: int) -> tuple[_Num, int] | None:
     """The number at ``s[pos:]`` (digits or words) and where it ends, or None."""
     if m := _DIGITS.match(s, pos):
+        if not (m["word"] or m["sfx"]) and (why := ambiguous_dots(m["num"])):
+            raise _Fail(why)
         v = float(m["num"].replace(",", "").replace(" ", ""))
         scale = _MULT.get(m["word"] or "") or _SUFFIX_SCALE.get(m["word"] or m["sfx"] or "")
         return _Num(v * (scale or 1), v, scale, scale is not None), m.end()
@@ -276,8 +321,8 @@ def _check_trailing(rest: str, *, allow: frozenset[str] = frozenset()) -> None:
         raise _Fail(f"cannot read {rest.strip()!r} after the number{why}")
 
 
-def _vague(s: str, table: Mapping[str, tuple[float, float]]) -> Figure | None:
-    for key in sorted(table, key=len, reverse=True):
+def _vague(s: str, table: Mapping[str, tuple[float, float]], keys: list[str]) -> Figure | None:
+    for key in keys:  # longest first
         if s == key or s.startswith(key + " "):
             _check_trailing(s[len(key) :])
             return Figure("range", low=table[key][0], high=table[key][1])
@@ -349,6 +394,45 @@ def _merge(vague: Mapping[str, tuple[float, float]] | None) -> dict[str, tuple[f
     return table
 
 
+def _reader(vague: Mapping[str, tuple[float, float]] | None = None) -> Callable[[str], Figure]:
+    """`parse_figure` with the vague table merged once, for reading many figures."""
+    table = _merge(vague)
+    keys = sorted(table, key=len, reverse=True)
+
+    def read(text: str) -> Figure:
+        if not isinstance(text, str) or not _normalise(text):
+            raise ClaimsError(
+                f"cannot read the figure {quote(text)}: expected non-empty text; {ACCEPTED}"
+            )
+        try:
+            _no_odd_digits(text)
+            return _parse(_normalise(text), table, keys)
+        except _Fail as e:
+            raise ClaimsError(f"cannot read the figure {quote(text)}: {e}; {ACCEPTED}") from None
+
+    return read
+
+
+def _parse(s: str, table: Mapping[str, tuple[float, float]], keys: list[str]) -> Figure:
+    if found := _vague(s, table, keys):
+        return found
+    bound = None
+    while p := _PREFIX.match(s):
+        kind = _PREFIX_KIND[p["p"]]
+        if kind != "point" and bound is not None:
+            raise _Fail("it has two bounds")
+        bound = kind if kind != "point" else bound
+        s = s[p.end() :]
+    fig = _vague(s, table, keys) or _body(s)
+    if bound is None:
+        return fig
+    if fig.kind != "point":
+        raise _Fail(
+            "it has two bounds" if fig.kind != "range" else "a bound cannot apply to a range"
+        )
+    return Figure(bound, fig.value)
+
+
 def parse_figure(text: str, *, vague: Mapping[str, tuple[float, float]] | None = None) -> Figure:
     """Read a figure as written in a report ("at least 3,000", "several thousand").
 
@@ -368,38 +452,22 @@ def parse_figure(text: str, *, vague: Mapping[str, tuple[float, float]] | None =
     Raises
     ------
     ClaimsError
-        If the text cannot be read without guessing; the message quotes it and
-        lists the accepted forms.
+        If the text cannot be read without guessing; the message quotes it
+        (its first 80 characters), says why and lists the accepted forms.
     """
-    table = _merge(vague)
-    if not isinstance(text, str) or not _normalise(text):
-        raise ClaimsError(f"cannot read the figure {text!r}: expected non-empty text; {ACCEPTED}")
-    s = _normalise(text)
-    try:
-        if found := _vague(s, table):
-            return found
-        bound = None
-        while p := _PREFIX.match(s):
-            kind = _PREFIX_KIND[p["p"]]
-            if kind != "point" and bound is not None:
-                raise _Fail("it has two bounds")
-            bound = kind if kind != "point" else bound
-            s = s[p.end() :]
-        fig = _vague(s, table) or _body(s)
-        if bound is None:
-            return fig
-        if fig.kind != "point":
-            raise _Fail(
-                "it has two bounds" if fig.kind != "range" else "a bound cannot apply to a range"
-            )
-        return Figure(bound, fig.value)
-    except _Fail as e:
-        raise ClaimsError(f"cannot read the figure {text!r}: {e}; {ACCEPTED}") from None
+    return _reader(vague)(text)
 
 
 def _fmt(v: float) -> str:
-    """``v`` with comma thousands separators, exactly as float reads it back."""
-    return f"{int(v):,}" if float(v).is_integer() else f"{Decimal(repr(float(v))):,f}"
+    """``v`` with comma thousands separators, exactly as float reads it back.
+
+    A decimal that looks like dot thousands (``12.345``) gets a trailing zero
+    (``12.3450``) so that `parse_figure` reads it back rather than refusing it.
+    """
+    if float(v).is_integer():
+        return f"{int(v):,}"
+    text = f"{Decimal(repr(float(v))):,f}"
+    return text + "0" if ambiguous_dots(text) else text
 
 
 def format_figure(fig: Figure) -> str:
