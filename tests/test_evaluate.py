@@ -93,6 +93,15 @@ def test_metrics_by_hand():
     assert m["pit_mean"] == 0.25
 
 
+def test_point_errors_by_hand():
+    e = ev.point_errors([200.0, 10.0], [100.0, 10.0], "log")
+    assert e == pytest.approx(
+        {"mae": 50.0, "rmse": math.sqrt(5000), "mean_error": 50.0,
+         "mae_model": math.log(2) / 2, "rmse_model": math.log(2) / math.sqrt(2)}
+    )  # fmt: skip
+    assert ev.point_errors([1.0, -1.0], [0.0, 0.0])["rmse_model"] == 1.0  # identity by default
+
+
 def test_coverage_table_by_hand():
     cov = ev.coverage(_two_points(), band=0.95)
     assert cov.to_dict("records") == [

@@ -220,6 +220,35 @@ def score(
 # ------------------------------------------------------------------------- summaries
 
 
+def point_errors(estimate, truth, scale: str | Sequence[str] = "identity") -> dict[str, float]:
+    """Errors of point estimates: for methods without intervals, and inside `metrics`.
+
+    Parameters
+    ----------
+    estimate, truth
+        ``(n,)`` arrays, natural units.
+    scale
+        The model scale of every point, or one per point.
+
+    Returns
+    -------
+    dict
+        ``mae``, ``rmse``, ``mean_error`` (estimate − truth) in natural units;
+        ``mae_model``, ``rmse_model`` on the model scale (log, logit or identity).
+    """
+    e, t = np.asarray(estimate, dtype=float), np.asarray(truth, dtype=float)
+    sc = np.full(len(t), scale) if isinstance(scale, str) else np.asarray(scale)
+    r = e - t
+    rm = to_model_scale(e, sc) - to_model_scale(t, sc)
+    return {
+        "mae": float(np.mean(np.abs(r))),
+        "rmse": float(np.sqrt(np.mean(r**2))),
+        "mean_error": float(np.mean(r)),
+        "mae_model": float(np.mean(np.abs(rm))),
+        "rmse_model": float(np.sqrt(np.mean(rm**2))),
+    }
+
+
 def levels_of(points: pd.DataFrame) -> list[float]:
     """The interval levels recorded in a per-point table, ascending."""
     names = [c.removeprefix("lower_") for c in points.columns if c.startswith("lower_")]
@@ -241,18 +270,8 @@ def metrics(points: pd.DataFrame) -> dict[str, float]:
         ``pit_ks_pvalue`` (Kolmogorov-Smirnov test of uniform PIT values).
     """
     t = points["truth"].to_numpy(float)
-    est = points["median"].to_numpy(float)
     sc = points["scale"].to_numpy()
-    r = est - t
-    rm = to_model_scale(est, sc) - to_model_scale(t, sc)
-    out: dict[str, float] = {
-        "n": float(len(points)),
-        "mae": float(np.mean(np.abs(r))),
-        "rmse": float(np.sqrt(np.mean(r**2))),
-        "mean_error": float(np.mean(r)),
-        "mae_model": float(np.mean(np.abs(rm))),
-        "rmse_model": float(np.sqrt(np.mean(rm**2))),
-    }
+    out = {"n": float(len(points)), **point_errors(points["median"], t, sc)}
     for p in levels_of(points):
         lo = points[f"lower_{level_name(p)}"].to_numpy(float)
         hi = points[f"upper_{level_name(p)}"].to_numpy(float)
