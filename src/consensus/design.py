@@ -35,6 +35,35 @@ def from_model_scale(z: np.ndarray, scale: str) -> np.ndarray:
     return z
 
 
+def _unit(mid: np.ndarray, q_idx: np.ndarray, in_group: np.ndarray, scale: str) -> float:
+    """The typical deviation of a report from its quantity's median, for one scale group.
+
+    ``sqrt(pi / 2)`` times the mean absolute deviation (the sd for normal
+    errors), with deviations winsorised at their 95th percentile so that a
+    wild figure does not set the scale. Not the median deviation: when most
+    reports of a quantity agree exactly (crowd ratings, copied figures), that
+    is zero and says nothing of how far the others stray. On the log and logit
+    scales, which are already unit-free, it is kept between 0.1 and 1.
+    """
+    keep = in_group[q_idx]
+    q, x = q_idx[keep], mid[keep]
+    counts = np.bincount(q, minlength=len(in_group))
+    order = np.argsort(q, kind="stable")
+    q, x = q[order], x[order]
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    med = np.array(
+        [np.median(x[a : a + n]) if n else np.nan for a, n in zip(starts, counts, strict=True)]
+    )
+    dev = np.abs(x - med[q])[counts[q] >= 3]
+    if len(dev) and dev.max() > 0:
+        spread = float(np.sqrt(np.pi / 2) * np.minimum(dev, np.quantile(dev, 0.95)).mean())
+    else:  # no quantity with three reports, or all agree: the spread across quantities
+        spread = float(np.sqrt(np.pi / 2) * np.mean(np.abs(x - np.median(x)))) if len(x) else 0.0
+    if scale == "identity":
+        return spread if spread > 0 else 1.0
+    return float(np.clip(spread, 0.1, 1.0)) if spread > 0 else 0.5
+
+
 def _stderr_to_model(se: np.ndarray, ref: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """A standard error in natural units -> model scale, by the delta method at ``ref``."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -153,19 +182,7 @@ class Design:
         mid = np.where(st["kind"] == "range", (low + high) / 2, value)
 
         centre = np.array([np.median(mid[q_idx == qi]) for qi in range(len(quantities))])
-        unit = np.ones(len(groups))
-        for gi, g in enumerate(groups):
-            dev = [
-                np.abs(mid[q_idx == qi] - np.median(mid[q_idx == qi]))
-                for qi in range(len(quantities))
-                if qscale[qi] == g and (q_idx == qi).sum() >= 3
-            ]
-            spread = 1.4826 * float(np.median(np.concatenate(dev))) if dev else 0.0
-            if g == "identity":
-                fallback = 1.4826 * float(np.median(np.abs(mid - np.median(mid)))) or 1.0
-                unit[gi] = spread if spread > 0 else fallback
-            else:  # log and logit are already unit-free: keep the unit between 0.1 and 1
-                unit[gi] = float(np.clip(spread, 0.1, 1.0)) if spread > 0 else 0.5
+        unit = np.array([_unit(mid, q_idx, qscale == g, g) for g in groups])
 
         return cls(
             quantities=quantities,

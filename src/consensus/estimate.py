@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .claims import KIND_CODE, Claims, _date
+from .claims import KIND_CODE, Claims, parse_date
 from .config import DEFAULT_PROB, FitConfig
 from .design import Design, from_model_scale
 from .diagnostics import Diagnostics, compute_diagnostics
@@ -393,7 +393,7 @@ def _dates(dates) -> pd.DatetimeIndex:
         if isinstance(d, pd.Timestamp):
             d = d.isoformat()
         try:
-            out.append(_date(str(d).strip()))
+            out.append(parse_date(str(d).strip()))
         except (ValueError, TypeError) as e:
             raise ValueError(
                 f"date {d!r} is not an ISO date YYYY-MM-DD or timestamp (as in the claims)"

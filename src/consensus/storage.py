@@ -151,6 +151,9 @@ def load(path: str | Path) -> Estimate:
     if "posterior" not in tree.children or "latent" not in tree["posterior"].data_vars:
         raise SavedFitError(f"{path} holds no posterior")
     frame = tree["claims"].to_dataset().to_dataframe().reset_index(drop=True)
+    for c in ("value", "low", "high", "stderr"):  # numbers as saved (repr), read as numbers
+        if c in frame:
+            frame[c] = pd.to_numeric(frame[c].replace("", np.nan), errors="coerce")
     vague = {k: tuple(v) for k, v in config.vague.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the warnings were given when the claims were first read

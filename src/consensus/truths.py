@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .claims import _date, _number, _text
+from .claims import _number, _text, parse_date
 from .errors import ClaimsError, Problem
 
 TRUTH_COLUMNS = ("quantity", "date", "value", "stderr", "note")
@@ -105,7 +105,7 @@ def read_truths(
                 )
             )
         try:
-            date = _date(cell["date"])
+            date = parse_date(cell["date"])
         except ValueError:
             problems.append(
                 Problem(r, "date", cell["date"], "expected an ISO date YYYY-MM-DD or timestamp")
