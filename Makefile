@@ -18,7 +18,11 @@ test: setup  ## lint, then the full test suite
 bench: setup
 	CONSENSUS_EXTRAS=dev,samplers,bench bash scripts/bootstrap.sh
 	$(PY) benchmarks/run_all.py
+	@if bash benchmarks/peers/setup_env.sh; then $(PY) benchmarks/peer_methods.py; \
+	else echo "[skip] peers (truthdiscovery, crowd-kit): their environment could not be built, see above"; fi
 
 bench-quick: setup
 	CONSENSUS_EXTRAS=dev,samplers,bench bash scripts/bootstrap.sh
 	$(PY) benchmarks/run_all.py --quick
+	@if bash benchmarks/peers/setup_env.sh; then $(PY) benchmarks/peer_methods.py --quick; \
+	else echo "[skip] peers (truthdiscovery, crowd-kit): their environment could not be built, see above"; fi
