@@ -115,7 +115,10 @@ def plot_trajectory(
         handles += _draw_claims(est, quantity, ax, log)
     if log:
         ax.set_yscale("log")
-    loc = mdates.AutoDateLocator()
+    if single:  # matplotlib would pad one date by years on each side
+        pad = np.timedelta64(10, "D")
+        ax.set_xlim(dates[0] - pad, dates[0] + pad)
+    loc = mdates.AutoDateLocator(maxticks=5 if single else None)
     ax.xaxis.set_major_locator(loc)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
     ax.set_ylabel(f"{_plain(quantity)} ({units or _UNITS[scale]})")

@@ -42,6 +42,8 @@ __all__ = [
 
 #: How many of the most surprising claims the report lists.
 N_SURPRISING = 6
+#: Below this p-value a claim is flagged as surprising in the report.
+SURPRISING_P = 0.05
 
 
 # ------------------------------------------------------------------ numbers
@@ -117,7 +119,7 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
 
 def _slug(name: str) -> str:
     """A file-name-safe form of a quantity name (never a path)."""
-    s = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")
+    s = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._-")
     return s[:80] or "quantity"
 
 
@@ -318,7 +320,7 @@ def _claim_rows(claims: pd.DataFrame, notes: dict[int, str]) -> list[dict[str, A
                 "date": _day(s["date"]),
                 "as_of": _day(s["as_of"]) if projection else "",
                 "origin": s["origin"],
-                "carriers": s["carriers"],
+                "carriers": s["carriers"].split("; "),
                 "n_carriers": int(s["n_carriers"]),
                 "figure": _describe(s),
                 "note": notes.get(int(s["statement"]), ""),
@@ -327,7 +329,7 @@ def _claim_rows(claims: pd.DataFrame, notes: dict[int, str]) -> list[dict[str, A
                 "quantity": s["quantity"],
                 "expected": number(s["expected"]),
                 "truth": number(s["truth_median"]),
-                "low_p": s["p_value"] < 0.05,
+                "low_p": s["p_value"] < SURPRISING_P,
             }
         )
     return rows
@@ -426,16 +428,20 @@ def _context(est: Estimate, prob: float, title: str | None) -> dict[str, Any]:
     for q in est.quantities:
         mine = claims[claims["quantity"] == q].sort_values(["as_of", "date"])
         single = len(est.trajectory(q, prob)) == 1
-        fig = est.plot_trajectory(q, prob=prob, figsize=(6.4, 3.6) if single else (9, 4.4))
+        fig = est.plot_trajectory(q, prob=prob, figsize=(6, 3.3) if single else (10, 4.6))
         by_quantity.append(
             {
                 "name": q,
                 "anchor": "q-" + stems[q],
                 "png": _png(fig),
+                "single": single,
                 "claims": _claim_rows(mine, notes),
             }
         )
     surprising = claims.sort_values("p_value").head(N_SURPRISING)
+    heads["main"] = heads["n_statements"] > 1
+    if not heads["main"].any():
+        heads["main"] = True
     reference = list(est.config.reference)
     any_calibrated = bool(sources["calibrated"].any()) if "calibrated" in sources else False
     c = est.claims_data
@@ -466,12 +472,16 @@ def _context(est: Estimate, prob: float, title: str | None) -> dict[str, Any]:
                 "n_statements": int(h["n_statements"]),
                 "n_origins": int(h["n_origins"]),
                 "beyond": _day(h["grid_end"]) if h["grid_end"] > h["date"] else "",
+                "main": bool(h["main"]),
             }
             for h in heads.to_dict("records")
         ],
         "quantities": by_quantity,
         "source_groups": _sources(est, prob),
         "surprising": _claim_rows(surprising, notes),
+        "least_p": percent(float(claims["p_value"].min())),
+        "any_surprising": bool((claims["p_value"] < SURPRISING_P).any()),
+        "surprising_p": percent(SURPRISING_P),
         "diagnostics": _diagnostics(est),
         "settings": {
             "method": cfg.method,
@@ -484,8 +494,7 @@ def _context(est: Estimate, prob: float, title: str | None) -> dict[str, Any]:
         "any_calibrated": any_calibrated,
         "limits": _limits(est, heads, sources),
         "icd203": [
-            {"words": b.words, "band": f"{b.low:.0%}–{b.high:.0%}".replace("%", " %")}
-            for b in ICD203
+            {"words": b.words, "band": f"{100 * b.low:.0f}–{100 * b.high:.0f} %"} for b in ICD203
         ],
     }
 

@@ -1,0 +1,229 @@
+"""The ``consensus`` command: exit codes, outputs, and errors without tracebacks.
+
+`fit` is run once for the module with the sampler mocked (prior draws through
+`pymc.testing.mock_sample`): these tests check the wiring, files and messages.
+`extract` and `fit-many` are checked against stand-ins for the functions they call.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import matplotlib
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+matplotlib.use("Agg")
+
+import consensus as cs  # noqa: E402
+from consensus.cli import app  # noqa: E402
+
+EVIL = "<img src=x onerror=alert(1)>"
+MARKUP = "[bold red]Loud[/bold red] [/x]"  # Rich markup in a name: printed as is, never parsed
+
+GOOD = f"""quantity,source,cites,date,as_of,figure,note
+troops,Agency A,,2024-10-01,,"about 3,000",first report
+troops,Agency B,,2024-10-05,,"at least 2,000",
+troops,Outlet C,Agency A,2024-10-01,,"about 3,000",relay
+troops,{EVIL},,2024-10-10,,"5,000",
+troops,{MARKUP},,2024-10-12,2024-12-31,"up to 10,000",projection
+troops,Agency A,,2024-10-15,,"between 3,000 and 4,000",
+"""
+
+BAD = """quantity,source,date,kind,value
+troops,A,2024-10-01,point,abc
+troops,B,2024-13-01,point,5
+,C,2024-10-01,pointy,5
+"""
+
+
+@pytest.fixture(scope="module")
+def runner() -> CliRunner:
+    return CliRunner(env={"COLUMNS": "200"})
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    (d / "good.csv").write_text(GOOD)
+    (d / "bad.csv").write_text(BAD)
+    return d
+
+
+@pytest.fixture(scope="module")
+def fitted(runner, files):
+    """`consensus fit` once, sampling mocked; returns (result, out_dir)."""
+    import pymc as pm
+    from pymc.testing import mock_sample
+
+    out = files / "out"
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        mp.setattr(pm, "sample", mock_sample)
+        warnings.simplefilter("ignore")
+        result = runner.invoke(
+            app,
+            ["fit", str(files / "good.csv"), "--out", str(out), "--draws", "30"]
+            + ["--chains", "2", "--seed", "5", "--no-progress", "--scale", "troops=log"],
+        )
+    return result, out
+
+
+# ------------------------------------------------------------------ check
+def test_check_good_table_exits_0_with_a_summary(runner, files):
+    r = runner.invoke(app, ["check", str(files / "good.csv")])
+    assert r.exit_code == 0, r.output
+    assert "no problems" in r.stdout
+    counts = {
+        "rows": 6,
+        "statements (relays counted once)": 5,
+        "quantities": 1,
+        "origins (cites if given, else source)": 4,
+        "relays (rows repeating a statement already counted)": 1,
+        "bounds: at least": 1,
+        "bounds: at most": 1,
+        "ranges": 1,
+        "projections (as_of after date)": 1,
+    }
+    for label, n in counts.items():
+        assert re.search(rf"{re.escape(label)}\s*│\s*{n}\s*│", r.stdout), label
+    assert "troops" in r.stdout
+
+
+def test_check_bad_table_exits_1_listing_every_problem(runner, files):
+    r = runner.invoke(app, ["check", str(files / "bad.csv")])
+    assert r.exit_code == 1
+    assert "3 problems" in r.stderr or "4 problems" in r.stderr
+    assert "row 2, column 'value' (value 'abc')" in r.stderr
+    assert "row 3, column 'date' (value '2024-13-01')" in r.stderr
+    assert "row 4, column 'kind' (value 'pointy')" in r.stderr
+    assert "Traceback" not in r.output
+
+
+def test_check_applies_scales(runner, files):
+    (files / "neg.csv").write_text("quantity,source,date,kind,value\nx,A,2024-01-01,point,-3\n")
+    r = runner.invoke(app, ["check", str(files / "neg.csv")])
+    assert r.exit_code == 1 and "row 2, column 'value'" in r.stderr
+    r = runner.invoke(app, ["check", str(files / "neg.csv"), "--scale", "identity"])
+    assert r.exit_code == 0, r.output
+
+
+def test_missing_file_is_one_line_without_traceback(runner, files):
+    r = runner.invoke(app, ["check", str(files / "nope.csv")])
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[0] == f"error: no such claims file: {files / 'nope.csv'}"
+    assert "Traceback" not in r.output
+
+
+def test_debug_shows_the_traceback(runner, files):
+    r = runner.invoke(app, ["report", str(files / "nope.nc"), "--debug"])
+    assert r.exit_code == 1
+    assert "Traceback" in r.stderr and "FileNotFoundError" in r.stderr
+
+
+def test_usage_errors_exit_2(runner):
+    assert runner.invoke(app, ["check"]).exit_code == 2
+    assert runner.invoke(app, ["fit", "x.csv"]).exit_code == 2  # --out is required
+    assert runner.invoke(app, ["nonsense"]).exit_code == 2
+
+
+def test_bad_option_values_are_user_errors(runner, files):
+    r = runner.invoke(app, ["fit", str(files / "good.csv"), "--out", "o", "--scale", "=log"])
+    assert r.exit_code == 1 and "QUANTITY=SCALE" in r.stderr and "Traceback" not in r.output
+    r = runner.invoke(
+        app, ["fit", str(files / "good.csv"), "--out", "o", "--scale", "troops=cubic"]
+    )
+    assert r.exit_code == 1 and "unknown scale 'cubic'" in r.stderr
+    r = runner.invoke(app, ["report", str(files / "bad.csv")])  # not a saved fit
+    assert r.exit_code == 1 and r.stderr.startswith("error: ")
+
+
+# ------------------------------------------------------------------ fit and report
+def test_fit_writes_everything_and_prints_the_headline(fitted):
+    result, out = fitted
+    assert result.exit_code == 0, result.output
+    expected = ["fit.nc", "report.html", "trajectory.csv", "sources.csv", "claims.csv"]
+    expected += ["trajectory_troops.png", "trajectory_troops.svg", "sources.png", "sources.svg"]
+    for name in expected:
+        assert (out / name).stat().st_size > 0, name
+    est = cs.load(out / "fit.nc")
+    assert est.config.draws == 30 and est.config.chains == 2 and est.config.random_seed == 5
+    assert f"report: {out / 'report.html'}" in result.stdout
+    # the headline printed is the report's: the estimate on the date of the latest report
+    from consensus.report import headline, number
+
+    h = headline(est).iloc[0]
+    assert number(h["median"]) in result.stdout
+    assert f"{number(h['lower'])} and {number(h['upper'])}" in result.stdout
+    assert "very likely (90 %) between" in result.stdout
+
+
+def test_names_are_printed_as_text_not_markup(fitted, runner, files):
+    result, out = fitted
+    src = pd.read_csv(out / "sources.csv")
+    assert MARKUP in set(src["source"])  # the name reached the tables unchanged
+    html = (out / "report.html").read_text()
+    assert EVIL not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    r = runner.invoke(app, ["check", str(files / "good.csv")])
+    assert r.exit_code == 0  # a name with Rich markup does not break the printout
+
+
+def test_report_rebuilds_the_page_from_the_saved_fit(fitted, runner, tmp_path):
+    _, out = fitted
+    target = tmp_path / "again.html"
+    r = runner.invoke(app, ["report", str(out / "fit.nc"), "--out", str(target)])
+    assert r.exit_code == 0, r.output
+    assert f"report: {target}" in r.stdout
+    page = target.read_text()
+    assert page.startswith("<!DOCTYPE html>") and 'id="headline"' in page
+    r = runner.invoke(app, ["report", str(out / "fit.nc"), "--prob", "1.5"])
+    assert r.exit_code == 2  # out of range: a usage error
+
+
+# ------------------------------------------------------------------ extract and fit-many
+def test_extract_calls_extract_files_and_guards_the_csv(runner, files, monkeypatch):
+    import consensus.extract as ex
+
+    seen = {}
+
+    def fake(paths, *, published=None, outlet=None):
+        seen.update(paths=list(paths), published=published, outlet=outlet)
+        return pd.DataFrame({"quantity": ["troops"], "source": ["=cmd()"], "value": [-3.0]})
+
+    monkeypatch.setattr(ex, "extract_files", fake)
+    (files / "a.txt").write_text("text")
+    out = files / "cands.csv"
+    r = runner.invoke(
+        app,
+        ["extract", str(files / "a.txt"), "--published", "2024-10-24", "--outlet", "Kyodo"]
+        + ["--out", str(out)],
+    )
+    assert r.exit_code == 0, r.output
+    assert seen == {"paths": [str(files / "a.txt")], "published": "2024-10-24", "outlet": "Kyodo"}
+    back = pd.read_csv(out)
+    assert back["source"].tolist() == ["'=cmd()"] and back["value"].tolist() == [-3.0]
+    r = runner.invoke(app, ["extract", str(files / "missing.txt")])
+    assert r.exit_code == 1 and "no such article file" in r.stderr
+
+
+def test_fit_many_calls_batch_with_topics(runner, files, monkeypatch, tmp_path):
+    import consensus.batch as batch
+
+    seen = {}
+
+    def fake(topics, *, out_dir, **kwargs):
+        seen.update(topics=dict(topics), out_dir=out_dir, **kwargs)
+        return pd.DataFrame({"topic": list(topics), "status": ["done"] * len(topics)})
+
+    monkeypatch.setattr(batch, "fit_many", fake)
+    good = files / "good.csv"
+    r = runner.invoke(
+        app,
+        ["fit-many", str(good), f"other={good}", "--out", str(tmp_path), "--draws", "50"],
+    )
+    assert r.exit_code == 0, r.output
+    assert seen["topics"] == {"good": good, "other": good}
+    assert seen["out_dir"] == tmp_path and seen["draws"] == 50 and seen["client"] is None
+    r = runner.invoke(app, ["fit-many", str(good), str(good), "--out", str(tmp_path)])
+    assert r.exit_code == 1 and "given twice" in r.stderr
