@@ -26,6 +26,11 @@ so that compile caches, imports and memory are those of a real first call:
     and 10^5 rows, against `pandas.read_csv` of the same file (in this
     process, best of a few runs; under a minute).
 
+``--fit-many [TOPICS]`` runs only the fit_many benchmark instead: simulated
+topics of 20-60 claims (200 by default) fitted by a plain loop of `fit` and by
+`consensus.fit_many` on 1 and 2 Dask workers, each in a fresh process; it
+writes results/fit_many.json and the "fit_many" section of the README.
+
 Writes benchmarks/results/performance.json (every number, the machine and
 the settings) and the "performance" section of benchmarks/README.md.
 ``--quick`` is a smoke run (smaller cases, fewer draws, 10^2-10^3 statements;
@@ -1099,6 +1104,219 @@ def _md_reading(s: dict) -> str:
     )
 
 
+# ============================================================== fit_many
+#: `--fit-many`: many small topics fitted by a plain loop of `fit` and by `fit_many` with 1
+#: and 2 Dask workers. Each topic: one quantity over 90 days, 6 origins, 20-60 claims (10 %
+#: at_least, 10 % ranges). Results: results/fit_many.json and the "fit_many" README section.
+MANY = {
+    "topics": 200,
+    "quick_topics": 4,
+    "workers": [1, 2],
+    "fit": {"draws": 500, "tune": 500, "chains": 2},
+    "quick_fit": {"draws": 100, "tune": 100, "chains": 1},
+    "cap_s": 3600,
+}
+
+
+def many_topics(n: int) -> dict:
+    """``n`` simulated topics of 20-60 claims each, the same for every run."""
+    import numpy as np
+
+    import consensus as cs
+
+    sizes = np.random.default_rng(11).integers(20, 61, n)
+    return {
+        f"topic_{i:03d}": cs.simulate(
+            n_quantities=1,
+            n_days=90,
+            n_origins=6,
+            claims_per_quantity=int(k),
+            share_at_least=0.1,
+            share_range=0.1,
+            random_seed=1000 + i,
+        ).claims
+        for i, k in enumerate(sizes)
+    }
+
+
+def child_fit_loop(n_topics: int, fit: dict, out_dir: str) -> dict:
+    """The plain way: one process, ``fit`` then ``to_netcdf`` per topic, one after another."""
+    import consensus as cs
+
+    topics = many_topics(n_topics)
+    per_topic, failed = [], 0
+    t0 = time.perf_counter()
+    for name, claims in topics.items():
+        t = time.perf_counter()
+        try:
+            est = cs.fit(claims, progressbar=False, random_seed=1, **fit)
+            est.to_netcdf(Path(out_dir) / f"{name}.nc")
+        except Exception as e:  # counted, as fit_many counts its failures
+            log(f"{name} failed: {type(e).__name__}: {e}")
+            failed += 1
+        per_topic.append(time.perf_counter() - t)
+    return {"wall_s": time.perf_counter() - t0, "per_topic_s": per_topic, "failed": failed}
+
+
+def child_fit_many(n_topics: int, workers: int, fit: dict, out_dir: str) -> dict:
+    """`fit_many` on a LocalCluster of ``workers`` processes; the wall time includes its start."""
+    from distributed import Client, LocalCluster
+
+    import consensus as cs
+    from consensus.batch import WORKER_ENV
+
+    topics = many_topics(n_topics)
+    t0 = time.perf_counter()
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            env=WORKER_ENV,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        started = time.perf_counter() - t0
+        table = cs.fit_many(
+            topics, out_dir=out_dir, client=client, progress=False, random_seed=1, **fit
+        )
+    return {
+        "wall_s": time.perf_counter() - t0,
+        "cluster_start_s": started,
+        "per_topic_s": table["seconds"].tolist(),
+        "failed": int((table["status"] != "done").sum()),
+    }
+
+
+def measure_fit_many(quick: bool) -> dict:
+    """The loop, then fit_many with each number of workers, each in a fresh process."""
+    n = MANY["quick_topics"] if quick else MANY["topics"]
+    fit = MANY["quick_fit"] if quick else MANY["fit"]
+    load_before = os.getloadavg()
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        plans = [("loop", 1, "child_fit_loop", {})] + [
+            (f"fit_many, {w} worker{'s' if w > 1 else ''}", w, "child_fit_many", {"workers": w})
+            for w in MANY["workers"]
+        ]
+        for label, workers, func, extra in plans:
+            out_dir = Path(tmp) / func / str(workers)
+            out_dir.mkdir(parents=True)
+            kwargs = {"n_topics": n, "fit": fit, "out_dir": str(out_dir), **extra}
+            log(f"{label}: {n} topics")
+            r = run_child(func, kwargs, timeout=MANY["cap_s"])
+            r.update(label=label, workers=workers, topics=n)
+            if "wall_s" in r:
+                r["topics_per_min"] = 60 * n / r["wall_s"]
+            log(f"{label}: {r.get('wall_s', float('nan')):.0f} s, {r.get('failed')} failed")
+            runs.append(r)
+    return {
+        "machine": machine(),
+        "settings": MANY,
+        "quick": quick,
+        "topics": n,
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "runs": runs,
+    }
+
+
+def _md_fit_many(s: dict) -> str:
+    import statistics
+
+    rows = []
+    for r in s["runs"]:
+        times = r.get("per_topic_s") or []
+        rows.append(
+            {
+                "run": r["label"],
+                "workers": r["workers"],
+                "wall (s)": r.get("wall_s"),
+                "topics/min": r.get("topics_per_min"),
+                "first topic (s)": times[0] if times else None,
+                "later topics, median (s)": statistics.median(times[1:]) if times[1:] else None,
+                "failed": r.get("failed", "–"),
+                "note": "stopped at the cap" if r.get("timed_out") else (
+                    _error_summary(r["error"]) if r.get("error") else ""
+                ),
+            }
+        )  # fmt: skip
+    table = md_table(
+        rows,
+        list(rows[0]),
+        {
+            k: ".1f"
+            for k in ("wall (s)", "topics/min", "first topic (s)", "later topics, median (s)")
+        },
+    )
+    m, f = s["machine"], s["settings"]["quick_fit" if s["quick"] else "fit"]
+    lines = [
+        "### Many topics: `fit_many` on Dask",
+        "",
+        _machine_line(m),
+        "",
+        f"{s['topics']} simulated topics (`many_topics`: one quantity over 90 days, 6 origins, "
+        f"20-60 claims with 10 % at_least and 10 % ranges), each fitted with {f['chains']} chains "
+        f"x {f['draws']} draws after {f['tune']} tuning steps and saved as `<topic>.nc`. "
+        "`loop`: one fresh process calling `fit` then `to_netcdf` per topic, chains in parallel "
+        "(fit's default). `fit_many`: a fresh process starting a LocalCluster of single-threaded "
+        "worker processes (its start is in the wall time), chains one after another in each "
+        "worker (fit_many's default: the parallelism is across topics). Per-topic times: as "
+        "each topic's own clock saw them (for fit_many, in its worker), in input order; the "
+        "first topic of a process is the one that pays for anything compiled or imported once.",
+    ]
+    if s["topics"] < s["settings"]["topics"] and not s["quick"]:
+        lines += [
+            "",
+            f"**{s['topics']} topics, not {s['settings']['topics']}**: on this machine each fit "
+            "takes tens of seconds (compiling the model is most of it), so the full set would "
+            "take hours per run; the rates per minute are what the smaller set measured.",
+        ]
+    lines += ["", table, ""]
+    by = {r["label"]: r for r in s["runs"]}
+    loop = by.get("loop", {})
+    best = max(
+        (r for r in s["runs"] if r["label"] != "loop" and r.get("topics_per_min")),
+        key=lambda r: r["topics_per_min"],
+        default=None,
+    )
+    if loop.get("topics_per_min") and best:
+        lines.append(
+            f"{best['label']}: {best['topics_per_min']:.2f} topics per minute against the "
+            f"loop's {loop['topics_per_min']:.2f} ({best['topics_per_min'] / loop['topics_per_min']:.2f} x)."
+        )  # fmt: skip
+    times = loop.get("per_topic_s") or []
+    if len(times) > 1:
+        later = statistics.median(times[1:])
+        lines.append(
+            f"Compile reuse: in the loop's process the first fit took {times[0]:.1f} s and "
+            f"later fits {later:.1f} s (median), {later / times[0]:.2f} x the first: "
+            + (
+                "later topics reuse what the first compiled."
+                if later <= 0.5 * times[0]
+                else "every topic still pays for most of its compile."
+            )
+        )
+    before, after = s["load_average_before"], s["load_average_after"]
+    lines.append(
+        f"Load average (1 min) of the machine: {before[0]:.1f} before, {after[0]:.1f} after "
+        "(other jobs share the cores: times are slower and noisier than on an idle machine)."
+    )
+    return "\n".join(lines)
+
+
+def run_fit_many_benchmark(quick: bool, topics: int | None = None) -> dict:
+    """Measure, then write results/fit_many[_quick].json and the README's fit_many section."""
+    if topics:
+        MANY["topics" if not quick else "quick_topics"] = topics
+    results = measure_fit_many(quick)
+    path = write_json("fit_many_quick.json" if quick else "fit_many.json", results)
+    where = publish("fit_many", _md_fit_many(results), quick)
+    log(f"fit_many benchmark written: {path}, {where}")
+    return results
+
+
 # ============================================================== main
 def _json_name(quick: bool) -> str:
     return "performance_quick.json" if quick else "performance.json"
@@ -1111,9 +1329,19 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--quick", action="store_true", help="a few-minute smoke run")
     ap.add_argument("--only", choices=SECTIONS, action="append", help="run only these sections")
     ap.add_argument(
+        "--fit-many",
+        nargs="?",
+        type=int,
+        const=0,
+        metavar="TOPICS",
+        help="only the fit_many benchmark (its own JSON and README section), on TOPICS topics",
+    )
+    ap.add_argument(
         "--render", action="store_true", help="rewrite the README section from the saved JSON"
     )
     args = ap.parse_args(argv)
+    if args.fit_many is not None:
+        return run_fit_many_benchmark(args.quick, args.fit_many)
     cfg = QUICK if args.quick else FULL
     if args.render:
         saved = json.loads((HERE / "results" / _json_name(args.quick)).read_text())

@@ -197,3 +197,9 @@ def test_bad_topic_cells_and_a_missing_topic_column_name_the_row(tmp_path):
 def test_an_argument_fit_does_not_take_fails_at_once(tmp_path):
     with pytest.raises(TypeError, match="drawz"):
         cs.fit_many({"a": tiny_claims(1)}, out_dir=tmp_path, drawz=10)
+
+
+def test_no_topics_gives_an_empty_table_without_starting_a_cluster(tmp_path, monkeypatch):
+    monkeypatch.setattr(batch, "_local_client", lambda n: pytest.fail("started a cluster"))
+    table = cs.fit_many({}, out_dir=tmp_path)
+    assert table.empty and list(table.columns) == batch.RESULT_COLUMNS

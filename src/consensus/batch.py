@@ -136,6 +136,8 @@ def fit_many(
     jobs = _jobs(topics)
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    if not jobs:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
 
     own = client is None
     if own:
@@ -155,14 +157,17 @@ def fit_many(
             ): topic
             for topic, (claims, rows) in jobs.items()
         }
-        records = _collect(futures, out, progress)
+        try:
+            records = _collect(futures, out, progress)
+        except BaseException:  # e.g. Ctrl-C: leave no tasks running on someone's cluster
+            client.cancel(list(futures))
+            raise
     finally:
         if own:
             cluster = client.cluster
             client.close()
             cluster.close()
-    table = pd.DataFrame([records[t] for t in jobs], columns=RESULT_COLUMNS)
-    return table
+    return pd.DataFrame([records[t] for t in jobs], columns=RESULT_COLUMNS)
 
 
 # ------------------------------------------------------------------ inputs
