@@ -203,3 +203,8 @@ def test_no_topics_gives_an_empty_table_without_starting_a_cluster(tmp_path, mon
     monkeypatch.setattr(batch, "_local_client", lambda n: pytest.fail("started a cluster"))
     table = cs.fit_many({}, out_dir=tmp_path)
     assert table.empty and list(table.columns) == batch.RESULT_COLUMNS
+
+
+def test_a_prob_outside_zero_one_fails_at_once(tmp_path):
+    with pytest.raises(ValueError, match="prob must lie strictly between 0 and 1, got 90"):
+        cs.fit_many({"a": tiny_claims(1)}, out_dir=tmp_path, prob=90)

@@ -115,7 +115,8 @@ def fit_many(
     Raises
     ------
     ValueError
-        For unusable topic names (all listed at once), or a claims table
+        For a ``prob`` outside (0, 1), unusable topic names (all listed at
+        once), or a claims table
         without a usable ``topic`` column (a `ClaimsError` naming the rows).
     TypeError
         If ``fit_kwargs`` holds an argument `consensus.fit` does not take.
@@ -125,7 +126,9 @@ def fit_many(
     A topic that fails (bad claims, a sampler error, a worker that died) is
     recorded with its error and the others go on. With a remote cluster the
     workers need consensus installed, and paths (claims files, ``out_dir``)
-    must be reachable from them.
+    must be reachable from them. Each worker process fits topic after
+    topic, so whatever `fit` keeps in a process (a model compiled for one
+    topic's structure) serves later topics of the same structure.
     """
     import inspect
 
@@ -133,6 +136,8 @@ def fit_many(
 
     fit_kwargs = {"progressbar": False, "cores": 1, **fit_kwargs}
     inspect.signature(fit).bind(None, **fit_kwargs)  # a TypeError now, not one per topic
+    if not 0 < prob < 1:
+        raise ValueError(f"prob must lie strictly between 0 and 1, got {prob}")
     jobs = _jobs(topics)
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
