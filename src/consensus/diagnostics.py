@@ -83,6 +83,7 @@ def _monitored(posterior: xr.Dataset) -> list[str]:
         "drift",
         "bias_sigma",
         "shared_sigma",
+        "nu",
     )
     # empty variables (no quantity walks when each has one date) have nothing to diagnose
     return [v for v in names if v in posterior and posterior[v].isel(chain=0, draw=0).size > 0]

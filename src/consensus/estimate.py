@@ -255,6 +255,15 @@ class Estimate:
         )
         return mu, sd
 
+    def _nu(self, n_draws: int) -> np.ndarray | float:
+        """Degrees of freedom of each statement's error: (draws, N) when learned, else a float."""
+        if "nu" not in self.idata.posterior:
+            return float(self.config.priors["nu"]) or 4.0  # format 1 fits fixed it at 4
+        d = self.design
+        nu = self._draws("nu")
+        nu = nu[:: max(1, len(nu) // n_draws)][:n_draws]
+        return nu[:, d.quantity_scale[d.quantity]]
+
     def claims(self) -> pd.DataFrame:
         """Every statement with its carriers and how surprising it is under the posterior.
 
@@ -269,8 +278,8 @@ class Estimate:
         from scipy import stats
 
         d = self.design
-        nu = self.config.priors["nu"]
         mu, sd = self._statement_predictive()
+        nu = self._nu(len(mu))
         mid = np.where(d.kind == KIND_CODE["range"], (d.low + d.high) / 2, d.value)
         pct = stats.t.cdf((mid - mu) / sd, nu).mean(axis=0)
         cdf_lo = stats.t.cdf((d.low - mu) / sd, nu).mean(axis=0)

@@ -263,6 +263,7 @@ def _sample(model, config: FitConfig, *, progressbar: bool, cores: int | None) -
         "bias_relative",
         "shared",
         "shared_sigma",
+        "nu",
         "noise",
         "walk_sigma",
         "drift",

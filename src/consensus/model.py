@@ -45,8 +45,11 @@ DEFAULT_PRIORS: dict[str, float] = {
     "noise_floor": 0.05,
     # projection error sd at 30 days' horizon ~ HalfNormal(projection_sd); grows as sqrt(horizon / 30)
     "projection_sd": 0.5,
-    # Student-t degrees of freedom of report errors (fixed; heavy tails bound a wild figure's pull)
-    "nu": 4.0,
+    # Student-t degrees of freedom of report errors. 0 (default): learned per scale group,
+    # nu = 1 + Gamma(2, nu_rate) (mean 21: near-normal unless the data show heavy tails, which
+    # bound a wild figure's pull); a positive value fixes it (4 uses a faster closed-form CDF)
+    "nu": 0.0,
+    "nu_rate": 0.1,
     # error shared by every source of one quantity (a polling miss, the crowd-vs-expert gap, one
     # upstream feed): shared_q ~ Normal(0, shared_sigma), shared_sigma ~ HalfNormal(shared_sd).
     # Only known truths can tell it from the truth itself, so without them it is prior only.
@@ -56,7 +59,7 @@ DEFAULT_PRIORS: dict[str, float] = {
 }
 
 
-def std_t_logcdf(z: pt.TensorVariable, nu: float) -> pt.TensorVariable:
+def std_t_logcdf(z: pt.TensorVariable, nu) -> pt.TensorVariable:
     """log F(z) of the standard Student-t with ``nu`` degrees of freedom.
 
     For the default ``nu = 4`` the CDF has a closed form, with ``r = sqrt(4 + z²)``:
@@ -65,7 +68,7 @@ def std_t_logcdf(z: pt.TensorVariable, nu: float) -> pt.TensorVariable:
     exact, and compiles and runs much faster than the general incomplete-beta
     form (benchmarks/README.md), which is used for any other ``nu``.
     """
-    if nu == 4.0:
+    if isinstance(nu, float) and nu == 4.0:
         r = pt.sqrt(4.0 + z**2)
         log1p_zr = pt.switch(
             z < 0, np.log(4.0) - pt.log(r - z) - pt.log(r), pt.log(r + z) - pt.log(r)
@@ -74,7 +77,7 @@ def std_t_logcdf(z: pt.TensorVariable, nu: float) -> pt.TensorVariable:
     return pm.logcdf(pm.StudentT.dist(nu=nu, mu=0.0, sigma=1.0), z)
 
 
-def interval_logp(lo_z: pt.TensorVariable, hi_z: pt.TensorVariable, nu: float) -> pt.TensorVariable:
+def interval_logp(lo_z: pt.TensorVariable, hi_z: pt.TensorVariable, nu) -> pt.TensorVariable:
     """log(F(hi_z) - F(lo_z)) for the standard Student-t, stable in both tails.
 
     Intervals whose midpoint lies above 0 are reflected (F is symmetric), so the
@@ -87,14 +90,24 @@ def interval_logp(lo_z: pt.TensorVariable, hi_z: pt.TensorVariable, nu: float) -
     return pm.math.logdiffexp(std_t_logcdf(b, nu), std_t_logcdf(a, nu))
 
 
+def _at(nu, idx: np.ndarray):
+    """The degrees of freedom of the statements ``idx``: a fixed float, or their entries."""
+    return nu if isinstance(nu, float) else nu[idx]
+
+
 def resolve_priors(priors: Mapping[str, float] | None) -> dict[str, float]:
     """Defaults overridden by ``priors``; unknown names are an error."""
     priors = dict(priors or {})
     unknown = sorted(set(priors) - set(DEFAULT_PRIORS))
     if unknown:
         raise ValueError(f"unknown prior names {unknown}; known: {sorted(DEFAULT_PRIORS)}")
-    out = {**DEFAULT_PRIORS, **{k: float(v) for k, v in priors.items()}}
-    bad = [k for k, v in out.items() if not np.isfinite(v) or v <= 0]
+    out = dict(DEFAULT_PRIORS)
+    for k, v in priors.items():
+        try:
+            out[k] = float(v)
+        except (TypeError, ValueError):
+            raise ValueError(f"prior {k!r} must be a number, got {v!r}") from None
+    bad = [k for k, v in out.items() if not np.isfinite(v) or v < 0 or (v == 0 and k != "nu")]
     if bad:
         raise ValueError(f"priors must be positive finite numbers: {bad}")
     return out
@@ -306,7 +319,6 @@ def build_model(
     p = resolve_priors(priors)
     d = design
     ref = reference_mask(d, reference)
-    nu = p["nu"]
     n_q, n_o, n_s = len(d.quantities), len(d.origins), len(d.scale_groups)
     unit_q = d.unit[d.quantity_scale]  # (Q,)
     walking = np.flatnonzero(d.grid_len > 1)
@@ -393,12 +405,17 @@ def build_model(
             )
         sd = report_sd(d, noise, projection_sigma, p["noise_floor"])
         own_bias = bias_relative[d.origin, st_scale]
+        if p["nu"] > 0:  # fixed tails: the same number for every statement
+            nu = p["nu"]
+        else:  # learned per scale group, one value per statement
+            nu_extra = pm.Gamma("nu_extra", alpha=2.0, beta=p["nu_rate"], dims="scale")
+            nu = pm.Deterministic("nu", 1.0 + nu_extra, dims="scale")[st_scale]
 
         # --- the consensus (what the average origin would report): level + random walk
         level_z = pm.Normal("level_z", 0.0, 1.0, dims="quantity")  # unused for lone quantities
         level = d.center + p["level_sd"] * unit_q * level_z
         if len(lone):  # level = its one statement - bias - error; the level's prior as a term
-            err = pm.StudentT("lone_error", nu=nu, mu=0.0, sigma=1.0, dims="lone")
+            err = pm.StudentT("lone_error", nu=_at(nu, lone), mu=0.0, sigma=1.0, dims="lone")
             lone_level = d.value[lone] - own_bias[lone] - sd[lone] * err
             prior = pm.Normal.dist(d.center[lone_q], p["level_sd"] * unit_q[lone_q])
             pm.Potential("lone_level_prior", pm.logp(prior, lone_level).sum())
@@ -450,17 +467,24 @@ def build_model(
         pts = np.setdiff1d(np.flatnonzero(k == KIND_CODE["point"]), lone)
         if len(pts):
             pm.StudentT(
-                "report", nu=nu, mu=mu[pts], sigma=sd[pts], observed=d.value[pts], dims="point"
+                "report",
+                nu=_at(nu, pts),
+                mu=mu[pts],
+                sigma=sd[pts],
+                observed=d.value[pts],
+                dims="point",
             )
         lo = np.flatnonzero(k == KIND_CODE["at_least"])
         if len(lo):  # P(report >= value) = F(-(value - mu) / sd)
-            pm.Potential("at_least", std_t_logcdf(-(d.value[lo] - mu[lo]) / sd[lo], nu).sum())
+            z_lo = -(d.value[lo] - mu[lo]) / sd[lo]
+            pm.Potential("at_least", std_t_logcdf(z_lo, _at(nu, lo)).sum())
         hi = np.flatnonzero(k == KIND_CODE["at_most"])
         if len(hi):  # P(report <= value)
-            pm.Potential("at_most", std_t_logcdf((d.value[hi] - mu[hi]) / sd[hi], nu).sum())
+            z_hi = (d.value[hi] - mu[hi]) / sd[hi]
+            pm.Potential("at_most", std_t_logcdf(z_hi, _at(nu, hi)).sum())
         rg = np.flatnonzero(k == KIND_CODE["range"])
         if len(rg):  # P(low <= report <= high)
             z_lo = (d.low[rg] - mu[rg]) / sd[rg]
             z_hi = (d.high[rg] - mu[rg]) / sd[rg]
-            pm.Potential("range", interval_logp(z_lo, z_hi, nu).sum())
+            pm.Potential("range", interval_logp(z_lo, z_hi, _at(nu, rg)).sum())
     return model
