@@ -418,6 +418,35 @@ def _limits(est: Estimate, heads: pd.DataFrame, sources: pd.DataFrame) -> list[s
     return out
 
 
+def _leaning(sources: pd.DataFrame, reference: list[str]) -> list[dict[str, Any]]:
+    """Origins that likely run high or low (P > 0.8 either way), most certain first."""
+    out = []
+    for _, r in sources.dropna(subset=["p_high"]).iterrows():
+        p_high = float(r["p_high"])
+        p = max(p_high, 1 - p_high)
+        if p <= 0.8:
+            continue
+        basis = r.get("basis", "relative")
+        against = {
+            "relative": "the average origin",
+            "truths": "the known truths",
+            "track record": "the truth (by its track record)",
+        }.get(basis, ", ".join(reference) or "the reference")
+        out.append(
+            {
+                "origin": r["source"],
+                "direction": "high" if p_high > 0.5 else "low",
+                "words": estimative(p),
+                "bias": number(r["bias"]),
+                "lower": number(r["bias_lower"]),
+                "upper": number(r["bias_upper"]),
+                "against": against,
+                "p": p,
+            }
+        )
+    return sorted(out, key=lambda d: -d["p"])
+
+
 def _context(est: Estimate, prob: float, title: str | None) -> dict[str, Any]:
     heads = headline(est, prob)
     claims = est.claims()
@@ -491,6 +520,7 @@ def _context(est: Estimate, prob: float, title: str | None) -> dict[str, Any]:
             "seed": cfg.random_seed,
         },
         "reference": reference,
+        "leaning": _leaning(sources, reference),
         "any_calibrated": any_calibrated,
         "limits": _limits(est, heads, sources),
         "icd203": [
