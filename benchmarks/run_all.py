@@ -10,6 +10,6 @@ HERE = Path(__file__).resolve().parent
 
 if __name__ == "__main__":
     extra = sys.argv[1:]
-    for script in ("accuracy.py", "performance.py"):
+    for script in ("accuracy.py", "sbc.py", "performance.py"):
         print(f"=== {script} {' '.join(extra)}", flush=True)
         subprocess.run([sys.executable, str(HERE / script), *extra], check=True)
