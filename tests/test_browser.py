@@ -8,16 +8,17 @@ Playwright is missing; the HTML checks in test_report.py run regardless.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_report import EVIL, mocked_fit, tiny_claims
+from test_report import EVIL, shared_fit
 
 from consensus.report import number, write_report
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CONSENSUS_CHROMIUM", "/usr/bin/chromium"))  # Debian's package
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -41,7 +42,7 @@ if not CHROMIUM.exists():
 
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory):
-    est = mocked_fit(tiny_claims())
+    est = shared_fit()
     path = write_report(est, tmp_path_factory.mktemp("browser") / "report.html")
     return est, path
 

@@ -8,6 +8,7 @@ the tables say, whatever the numbers are.
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 
@@ -61,9 +62,15 @@ def mocked_fit(claims) -> cs.Estimate:
         return cs.fit(claims, draws=40, chains=2, random_seed=3, progressbar=False)
 
 
+@functools.cache
+def shared_fit() -> cs.Estimate:
+    """One mocked fit for this module and test_browser.py (tables are read, never changed)."""
+    return mocked_fit(tiny_claims())
+
+
 @pytest.fixture(scope="module")
 def est() -> cs.Estimate:
-    return mocked_fit(tiny_claims())
+    return shared_fit()
 
 
 @pytest.fixture(scope="module")
