@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 from .batch import fit_many
 from .claims import Claims, DuplicateClaimWarning, read_claims
 from .config import DEFAULT_PROB
-from .errors import ClaimsError, ConvergenceWarning
+from .errors import ClaimsError, ConvergenceWarning, OneSidedWarning, UnknownNameError
 from .estimate import Estimate
 from .extract import extract_claims
 from .figures import DEFAULT_VAGUE, Figure, format_figure, parse_figure
@@ -21,6 +21,8 @@ from .simulate import Simulation, simulate
 from .storage import SavedFitError, load
 
 __all__ = [
+    "OneSidedWarning",
+    "UnknownNameError",
     "DEFAULT_PROB",
     "SavedFitError",
     "DEFAULT_PRIORS",

@@ -68,3 +68,14 @@ class ClaimsError(ValueError):
 
 class ConvergenceWarning(UserWarning):
     """The sampler did not converge well enough to trust the intervals."""
+
+
+class UnknownNameError(KeyError, ValueError):
+    """A quantity or origin name that the claims do not hold (a `KeyError` and a `ValueError`)."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0]) if self.args else ""
+
+
+class OneSidedWarning(UserWarning):
+    """Nothing in the claims bounds a quantity from one side: that side's interval is the prior's."""

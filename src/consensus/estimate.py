@@ -20,6 +20,7 @@ from .claims import KIND_CODE, Claims, parse_date
 from .config import DEFAULT_PROB, FitConfig
 from .design import Design, from_model_scale
 from .diagnostics import Diagnostics, compute_diagnostics
+from .errors import UnknownNameError
 from .model import bias_groups, group_basis, report_sd
 
 
@@ -62,7 +63,9 @@ class Estimate:
 
     def _quantity_index(self, quantity: str) -> int:
         if not isinstance(quantity, str) or quantity not in self.design.quantities:
-            raise KeyError(f"unknown quantity {quantity!r}; quantities: {self.design.quantities}")
+            raise UnknownNameError(
+                f"unknown quantity {quantity!r}; quantities: {self.design.quantities}"
+            )
         return self.design.quantities.index(quantity)
 
     # ------------------------------------------------------------ posterior arrays

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .claims import Claims, read_claims
+from .claims import KIND_CODE, Claims, read_claims
 from .config import FORMAT_VERSION, FitConfig
 from .design import Design
-from .errors import ConvergenceWarning
+from .errors import ConvergenceWarning, OneSidedWarning
 from .estimate import Estimate
 from .model import TrackPrior, build_model, resolve_priors
 from .storage import label_posterior
@@ -142,6 +142,7 @@ def fit(
         else read_truths(truths, quantities=claims.quantities, scales=claims.scales)
     )
     design = claims.design(freq=freq, truths=truth_table)
+    _warn_one_sided(design)
     track = None if track_record is None else track_prior(design, track_record)
     model = build_model(design, prior_values, reference, track)
     config = FitConfig(
@@ -181,6 +182,26 @@ def fit(
                 stacklevel=2,
             )
     return est
+
+
+def _warn_one_sided(design: Design) -> None:
+    """Say which quantities nothing bounds from above (only at_least claims) or from below."""
+    d = design
+    k = d.kind
+    up = np.isin(k, [KIND_CODE["point"], KIND_CODE["at_most"], KIND_CODE["range"]])
+    down = np.isin(k, [KIND_CODE["point"], KIND_CODE["at_least"], KIND_CODE["range"]])
+    has_truth = np.isin(np.arange(len(d.quantities)), d.truth_quantity)
+    for q, name in enumerate(d.quantities):
+        mine = d.quantity == q
+        for side, ok, kind in (("above", up, "at_least"), ("below", down, "at_most")):
+            if not ok[mine].any() and not has_truth[q]:
+                warnings.warn(
+                    f"nothing bounds {name!r} from {side}: its claims are all {kind}, so the "
+                    f"{side} end of its interval comes from the prior alone. Add a claim that "
+                    "limits it, or read that end as a guess.",
+                    OneSidedWarning,
+                    stacklevel=3,
+                )
 
 
 def _check_args(**a: Any) -> None:

@@ -22,6 +22,7 @@ import pytensor.tensor as pt
 
 from .claims import KIND_CODE
 from .design import Design
+from .errors import UnknownNameError
 
 #: Default priors, every one overridable by name through ``fit(priors={...})``.
 #: Scales are in units of the data's spread (``Design.unit``), times in days.
@@ -118,7 +119,7 @@ def reference_mask(design: Design, reference: Sequence[str] | None) -> np.ndarra
     mask = np.zeros(len(design.origins))
     for name in reference or ():
         if name not in design.origins:
-            raise ValueError(
+            raise UnknownNameError(
                 f"reference origin {name!r} is not an origin; origins: {design.origins}"
             )
         mask[design.origins.index(name)] = 1.0
