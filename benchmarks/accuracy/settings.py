@@ -1,0 +1,120 @@
+"""What decides the numbers: sampler settings, simulation scenarios, the truth split, the targets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PARTS = ("synthetic", "emotion", "weather", "polls")
+REAL_PARTS = PARTS[1:]
+TD_METHODS = ("mean", "median", "crh", "gtm", "catd")  # item-wise methods of the registry
+SYNTHETIC_BASELINES = (*TD_METHODS, "latest", "rolling_median")
+REAL_BASELINES = ("mean", "median", "latest", "crh", "gtm", "catd")  # latest: polls only
+RESULTS_FILE = "accuracy.json"
+
+#: Targets of issue 8, judged by `targets.judge` on the aggregated numbers.
+TARGETS = {
+    "synthetic_rmse_ratio": 2 / 3,  # consensus RMSE (log) at most 2/3 of the best baseline's
+    "coverage_90": (0.85, 0.95),  # synthetic scenarios, and real data with 20 % truths
+    "default_coverage_90_min": 0.75,  # real data, no truths
+    # real data, no truths: MAE no worse than before issue 8 (benchmarks/README.md of commit
+    # df1dc64, every gold value scored)
+    "default_mae_before": {"emotion": 13.368, "weather": 0.650, "polls": 5.506},
+}
+
+
+def results_file(quick: bool) -> str:
+    """accuracy.json, or accuracy_quick.json for a smoke run (never the committed numbers)."""
+    return "accuracy_quick.json" if quick else RESULTS_FILE
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that decides the numbers (saved with them)."""
+
+    quick: bool
+    seeds: tuple[int, ...]
+    draws: int  # per chain, synthetic fits
+    tune: int
+    real_draws: int  # per chain, real-data fits
+    real_tune: int
+    chains: int
+    target_accept: float
+    sim: dict = field(default_factory=dict)
+    bucket_days: int = 7
+    window_days: int = 14
+    weather_every: int = 1
+    real_seed: int = 1
+    truth_share: float = 0.2  # share of gold values given to the fit as truths
+    truth_seed: int = 8  # which ones: a seeded permutation of the sorted quantity names
+    levels: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)
+
+
+def make_settings(quick: bool) -> Settings:
+    """The full-mode settings, or the quick smoke-run ones.
+
+    Parameters
+    ----------
+    quick
+        Small simulations, 2 seeds, 200 draws, a weather subsample.
+
+    Returns
+    -------
+    Settings
+    """
+    base_sim = {"n_days": 60, "n_origins": 8, "scale": "log", "zero_sum_bias": True}
+    if quick:
+        return Settings(
+            quick=True,
+            seeds=(1, 2),
+            draws=200,
+            tune=200,
+            real_draws=200,
+            real_tune=200,
+            chains=2,
+            target_accept=0.9,
+            sim={**base_sim, "n_quantities": 2, "claims_per_quantity": 25},
+            weather_every=20,
+        )
+    return Settings(
+        quick=False,
+        seeds=(1, 2, 3, 4, 5),
+        draws=1000,
+        tune=1000,
+        real_draws=500,
+        real_tune=500,
+        chains=2,
+        target_accept=0.9,
+        sim={**base_sim, "n_quantities": 3, "claims_per_quantity": 40},
+        weather_every=1,
+    )
+
+
+#: name -> (description, arguments of `consensus.simulate` on top of `Settings.sim`)
+SCENARIOS: dict[str, tuple[str, dict]] = {
+    "unbiased": ("all origins unbiased", {"bias_sd": 0.0}),
+    "biased": ("origin biases, sd 0.3 on the log scale", {"bias_sd": 0.3}),
+    "heavy_tail": (
+        "biased; one origin with Student-t (1.5 df) errors",
+        {"bias_sd": 0.3, "heavy_tailed": 1, "heavy_df": 1.5},
+    ),
+    "relays": (
+        "biased; 60 % of statements relayed by 1-5 outlets",
+        {"bias_sd": 0.3, "relay_share": 0.6, "max_relays": 5},
+    ),
+    "bounds": (
+        "biased; 20 % at_least, 15 % at_most, 15 % ranges",
+        {"bias_sd": 0.3, "share_at_least": 0.2, "share_at_most": 0.15, "share_range": 0.15},
+    ),
+    "trend_projections": (
+        "biased; drift sd 0.015/day, 30 % projections up to 60 days ahead",
+        {"bias_sd": 0.3, "drift_sd": 0.015, "projection_share": 0.3, "max_horizon_days": 60},
+    ),
+    "shared_error": (
+        "biased; an error shared by every origin of a quantity, sd 0.1 on the log scale",
+        {"bias_sd": 0.3, "shared_error_sd": 0.1},
+    ),
+    "few_origins": (
+        "biased; 4 origins, each reporting on every quantity",
+        {"bias_sd": 0.3, "n_origins": 4},
+    ),
+}
