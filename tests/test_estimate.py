@@ -1,4 +1,10 @@
-"""The Estimate API: tables, probabilities, summary, save/load, determinism, plots."""
+"""The Estimate API: tables, probabilities, summary, save/load, determinism, plots.
+
+These are plumbing tests: the tables, plots and files must be right for whatever posterior
+the sampler returns, so most run on prior draws in place of the posterior (sampling
+mocked), where convergence is not in question. What the numbers must be is checked in
+test_mutation_guards.py (known draws) and test_recovery.py (a known truth).
+"""
 
 from __future__ import annotations
 
@@ -22,18 +28,44 @@ SEED = Path(__file__).parents[1] / "examples" / "dprk_troops_2024" / "claims.csv
 Q = "dprk_troops_in_russia"
 
 
-def _fit(**kw):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", cs.ConvergenceWarning)
-        return cs.fit(
-            cs.read_claims(SEED),
-            **{"draws": 300, "tune": 300, "chains": 2, "progressbar": False, **kw},
+def _fake_sample(draws=100, chains=2, change=None, divergences=0):
+    """A stand-in for pm.sample: prior draws as the posterior, with a sample_stats group.
+
+    ``change`` maps a variable name to a function of its (chain, draw, ...) draws.
+    """
+
+    def sample(*a, **k):
+        def diverging(size):
+            out = np.zeros(size, dtype=bool)
+            out.flat[:divergences] = True
+            return out
+
+        idata = mock_sample(
+            draws=draws,
+            chains=chains,
+            random_seed=k.get("random_seed"),
+            sample_stats={"diverging": diverging},
         )
+        post = idata["posterior"].to_dataset()
+        for name, fn in (change or {}).items():
+            post[name] = (post[name].dims, fn(post[name].values))
+        idata["posterior"] = post
+        return idata
+
+    return sample
+
+
+def _mocked_fit(monkeypatch, claims=SEED, **kw):
+    monkeypatch.setattr(pm, "sample", _fake_sample(**kw))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # prior draws do not look converged
+        return cs.fit(claims, random_seed=42, progressbar=False)
 
 
 @pytest.fixture(scope="module")
 def est():
-    return _fit(random_seed=42)
+    with pytest.MonkeyPatch.context() as mp:
+        yield _mocked_fit(mp)
 
 
 # ---------------------------------------------------------------- plumbing with mocked sampling
@@ -77,23 +109,16 @@ def test_fit_accepts_a_path_and_a_dataframe(mocked):
     assert e1.design.quantities == e2.design.quantities
 
 
-# ---------------------------------------------------------------- tables from a real (small) fit
+# ---------------------------------------------------------------- tables (plumbing)
 def test_trajectory_table(est):
     t = est.trajectory(Q, prob=0.9)
-    assert (t["lower"] <= t["lower_50"]).all() and (t["lower_50"] <= t["median"]).all()
-    assert (t["median"] <= t["upper_50"]).all() and (t["upper_50"] <= t["upper"]).all()
-    assert (t["lower"] > 0).all()
-    wide, narrow = est.trajectory(Q, prob=0.95), est.trajectory(Q, prob=0.5)
-    assert (wide["upper"] - wide["lower"] > narrow["upper"] - narrow["lower"]).all()
+    assert list(t.columns) == ["date", "mean", "median", "lower", "upper", "lower_50", "upper_50"]
+    grid = pd.date_range("2024-10-22", "2024-12-31", freq="D")  # first as_of .. latest as_of
+    assert t["date"].tolist() == grid.tolist()
     with pytest.raises(KeyError, match="unknown quantity"):
         est.trajectory("nope")
     with pytest.raises(ValueError, match="prob"):
         est.trajectory(Q, prob=1.5)
-
-
-def test_estimate_lies_between_the_claims(est):
-    day = est.trajectory(Q).set_index("date").loc[pd.Timestamp("2024-10-24")]
-    assert 2000 < day["median"] < 12000
 
 
 def test_sources_table(est):
@@ -111,34 +136,26 @@ def test_sources_table(est):
         assert col in s.columns
     assert set(s["source"]) == set(cs.read_claims(SEED).origins)
     hur = s.set_index("source").loc["Ukraine military intelligence"]
-    assert hur["n_statements"] == 7 and hur["n_claims"] == 16
+    assert hur["n_statements"] == 7 and hur["n_claims"] == 16  # counted in claims.csv
     # Putin alone reports encircled Ukrainian troops: his group is himself, bias exactly 1
     putin = s.set_index("source").loc["Vladimir Putin"]
     assert putin["bias"] == putin["bias_lower"] == putin["bias_upper"] == 1.0
     assert not putin["bias_estimated"] and np.isnan(putin["p_high"]) and pd.isna(putin["rank"])
-    assert hur["bias_estimated"] and 0 <= hur["p_high"] <= 1
-    assert (s["bias_lower"] <= s["bias"]).all() and (s["bias"] <= s["bias_upper"]).all()
-    # sum-to-zero identification: the geometric mean of the bias factors is 1
-    assert np.exp(np.mean(np.log(s["bias"]))) == pytest.approx(1.0, abs=0.15)
+    assert hur["bias_estimated"] and not np.isnan(hur["p_high"])
     ranked = s["rank"].dropna()
     assert len(ranked) == s["bias_estimated"].sum() and ranked.min() == 1
     assert s.loc[ranked.index, "error"].is_monotonic_increasing  # rank 1 = smallest error
 
 
-def test_claims_table_has_carriers_and_surprise(est):
+def test_claims_table_has_carriers(est):
     c = est.claims()
     assert len(c) == len(est.claims_data.statements)
-    assert c["p_value"].between(0, 1).all() and c["percentile"].between(0, 1).all()
     kyodo = c[c["quantity"] == "dprk_troops_moving_west"].iloc[0]
     assert kyodo["n_carriers"] == 3 and "Kyodo News" in kyodo["carriers"]
+    assert {"truth_median", "expected", "percentile", "p_value"} <= set(c.columns)
 
 
-def test_probability(est):
-    p_above = est.probability(Q, "2024-10-24", above=10_000)
-    p_below = est.probability(Q, "2024-10-24", below=10_000)
-    assert 0 <= p_above <= 1 and p_above + p_below == pytest.approx(1.0)
-    assert est.probability(Q, "2024-10-24", above=1) == 1.0
-    assert est.probability(Q, "2024-10-24", above=3000, below=10_000) <= p_below
+def test_probability_arguments(est):
     with pytest.raises(ValueError, match="outside"):
         est.probability(Q, "2025-06-01", above=1)
     with pytest.raises(ValueError, match="above"):
@@ -149,20 +166,54 @@ def test_summary_mentions_every_quantity(est):
     text = est.summary()
     for q in est.design.quantities:
         assert q in text
-    assert "average origin" in text and "Convergence" in text
+    assert "Convergence" in text
 
 
-def test_diagnostics(est):
-    d = est.diagnostics
-    assert d.chains == 2 and d.n_draws == 300
-    assert set(d.per_variable["variable"]) >= {"latent", "bias", "noise"}
-    assert d.rhat_max >= 1.0 - 1e-3 and d.ess_bulk_min > 0
+# ---------------------------------------------------------------- diagnostics on known draws
+def test_diagnostics_flag_chains_that_disagree(monkeypatch):
+    """Chain 1's latent draws shifted 5 units from chain 0's: R-hat far above 1.01, and
+    fit warns with advice."""
+
+    def shift(x):
+        x = x.copy()
+        x[1] += 5.0
+        return x
+
+    monkeypatch.setattr(pm, "sample", _fake_sample(change={"latent": shift}, divergences=3))
+    with pytest.warns(cs.ConvergenceWarning, match="R-hat"):
+        e = cs.fit(SEED, random_seed=1, progressbar=False)
+    d = e.diagnostics
+    assert d.chains == 2 and d.n_draws == 100 and d.divergences == 3
+    assert d.rhat_max > 1.5 and not d.ok
+    assert any("R-hat" in p for p in d.problems) and any("3 divergent" in p for p in d.problems)
+    worst = d.per_variable.set_index("variable")["rhat_max"]
+    assert worst["latent"] > 1.5
 
 
-def test_same_seed_identical_tables(est):
-    again = _fit(random_seed=42)
-    pd.testing.assert_frame_equal(est.trajectory(Q), again.trajectory(Q))
-    pd.testing.assert_frame_equal(est.sources(), again.sources())
+def test_diagnostics_count_effective_draws(monkeypatch):
+    """Draws that only trend within each chain (every latent value rising draw by draw) carry
+    almost no independent information: ESS far below the 100 per chain asked for."""
+
+    def trend(x):
+        return x[:, :1] + np.linspace(0, 1, x.shape[1])[None, :, None]
+
+    monkeypatch.setattr(pm, "sample", _fake_sample(change={"latent": trend}))
+    with pytest.warns(cs.ConvergenceWarning, match="effective sample size"):
+        e = cs.fit(SEED, random_seed=1, progressbar=False)
+    assert e.diagnostics.ess_bulk_min < 20
+
+
+# ---------------------------------------------------------------- real sampling (tiny)
+def _tiny_fit(seed):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cs.ConvergenceWarning)
+        return cs.fit(SEED, draws=60, tune=60, chains=2, random_seed=seed, progressbar=False)
+
+
+def test_same_seed_identical_tables():
+    a, b = _tiny_fit(42), _tiny_fit(42)
+    pd.testing.assert_frame_equal(a.trajectory(Q), b.trajectory(Q))
+    pd.testing.assert_frame_equal(a.sources(), b.sources())
 
 
 def test_save_load_round_trip(est, tmp_path):
