@@ -21,6 +21,7 @@ from .config import DEFAULT_PROB, FitConfig
 from .design import Design, from_model_scale
 from .diagnostics import Diagnostics, compute_diagnostics
 from .errors import UnknownNameError
+from .words import estimative
 from .model import bias_groups, group_basis, report_sd
 
 
@@ -317,8 +318,13 @@ class Estimate:
                 f"({prob:.0%} interval {_fmt(last['lower'])} to {_fmt(last['upper'])})"
             )
         src = self.sources(prob)
-        high = src[src["p_high"] > 0.9]["source"].tolist()
-        low = src[src["p_high"] < 0.1]["source"].tolist()
+        high = [
+            f"{r.source} ({estimative(r.p_high)})" for r in src[src["p_high"] > 0.9].itertuples()
+        ]
+        low = [
+            f"{r.source} ({estimative(1 - r.p_high)})"
+            for r in src[src["p_high"] < 0.1].itertuples()
+        ]
         if self.config.reference:
             ident = f"relative to {', '.join(self.config.reference)}"
         elif src["calibrated"].all():
