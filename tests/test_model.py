@@ -71,47 +71,8 @@ def _claims(rows):
     return cs.read_claims(df).with_scales("log")
 
 
-def test_model_logp_counts_each_statement_once_by_kind():
-    """The model's log density equals the hand-written sum over statements (one per kind)."""
-    c = _claims(
-        [
-            ["q", "A", "2024-01-01", "point", 100, None, None],
-            ["q", "B", "2024-01-02", "at_least", 80, None, None],
-            ["q", "C", "2024-01-03", "at_most", 150, None, None],
-            ["q", "D", "2024-01-03", "range", None, 90, 130],
-        ]
-    )
-    d = c.design()
-    m = build_model(d)
-    terms = dict(
-        zip(
-            ["report", "at_least", "at_most", "range"],
-            m.logp(vars=m.observed_RVs + m.potentials, sum=False),
-            strict=True,
-        )
-    )
-    outs = [
-        terms["report"],
-        terms["at_least"],
-        terms["at_most"],
-        terms["range"],
-        *m.replace_rvs_by_values([m["latent"], m["bias"], m["noise"]]),
-    ]
-    fn = m.compile_fn(outs, inputs=m.value_vars, on_unused_input="ignore", point_fn=False)
-    rng = np.random.default_rng(0)  # an arbitrary point, not the initial one
-    values = [rng.normal(size=np.shape(x)) * 0.5 for x in m.initial_point().values()]
-    rep, al, am, rg, latent, bias, noise = fn(*values)
-    floor = DEFAULT_PRIORS["noise_floor"] * d.unit[0]
-    mu = latent[d.time] + bias[d.origin, 0]
-    sd = np.sqrt(noise[d.origin, 0] ** 2 + floor**2)
-    t = stats.t(NU)
-    assert float(np.sum(rep)) == pytest.approx(
-        t.logpdf((np.log(100) - mu[0]) / sd[0]) - np.log(sd[0]), rel=1e-8
-    )
-    assert float(al) == pytest.approx(t.logsf((np.log(80) - mu[1]) / sd[1]), rel=1e-8)
-    assert float(am) == pytest.approx(t.logcdf((np.log(150) - mu[2]) / sd[2]), rel=1e-8)
-    want = np.log(t.cdf((np.log(130) - mu[3]) / sd[3]) - t.cdf((np.log(90) - mu[3]) / sd[3]))
-    assert float(rg) == pytest.approx(want, rel=1e-8)
+# The log density of every kind, with known stderr and projections, is checked against a
+# hand-written one in test_mutation_guards.py (hand_loglik).
 
 
 def test_every_variable_has_dims():
@@ -149,13 +110,19 @@ def test_zero_sum_biases():
             for s, v in zip("ABC", (100, 200, 400), strict=True)
         ]
     )
-    draws = pm.draw(build_model(c.design())["bias"], draws=20, random_seed=2)
-    np.testing.assert_allclose(draws.sum(axis=1), 0.0, atol=1e-10)
+    m = build_model(c.design())
+    rel, absolute = pm.draw([m["bias_relative"], m["bias"]], draws=20, random_seed=2)
+    # biases relative to the group's average origin sum to zero; the absolute ones do not
+    # (soft identification: their average is the group offset, known only from its prior)
+    np.testing.assert_allclose(rel.sum(axis=1), 0.0, atol=1e-10)
+    np.testing.assert_allclose(rel, absolute - absolute.mean(axis=1, keepdims=True), atol=1e-10)
+    assert np.abs(absolute.sum(axis=1)).min() > 1e-6
 
 
 def test_identification_is_per_group_of_origins_linked_by_shared_quantities():
-    """A-B-C share quantities (one group), D alone reports q3, E and F share q4: each group
-    sums to zero on its own, D's bias is 0, and a reference pins only its own group."""
+    """A-B-C share quantities (one group), D alone reports q3, E and F share q4: relative
+    biases sum to zero in each group on its own, D's is 0, and a reference pins only its
+    own group."""
     rows = [("q1", "A"), ("q1", "B"), ("q2", "B"), ("q2", "C"), ("q3", "D"), ("q4", "E")]
     rows.append(("q4", "F"))
     c = _claims(
@@ -163,11 +130,12 @@ def test_identification_is_per_group_of_origins_linked_by_shared_quantities():
     )
     d = c.design()
     assert bias_groups(d)[:, 0].tolist() == [0, 0, 0, 1, 2, 2]
-    b = pm.draw(build_model(d)["bias"], draws=50, random_seed=3)[:, :, 0]
+    b = pm.draw(build_model(d)["bias_relative"], draws=50, random_seed=3)[:, :, 0]
     np.testing.assert_allclose(b[:, [0, 1, 2]].sum(axis=1), 0.0, atol=1e-10)
     np.testing.assert_allclose(b[:, [4, 5]].sum(axis=1), 0.0, atol=1e-10)
     assert np.all(b[:, 3] == 0) and np.all(b[:, 4] != 0)
-    r = pm.draw(build_model(d, reference=["A"])["bias"], draws=50, random_seed=3)[:, :, 0]
+    r = pm.draw(build_model(d, reference=["A"])["bias_relative"], draws=50, random_seed=3)
+    r = r[:, :, 0]
     assert np.all(r[:, 0] == 0) and np.all(r[:, 1] != 0) and np.all(r[:, 2] != 0)
     np.testing.assert_allclose(r[:, [4, 5]].sum(axis=1), 0.0, atol=1e-10)  # no reference there
 
@@ -282,54 +250,38 @@ def test_hard_case_warns_about_convergence():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_recovery_on_simulated_data(seed, recovery_results):
-    sim = cs.simulate(
-        n_quantities=3,
-        n_days=45,
-        n_origins=6,
-        claims_per_quantity=25,
-        bias_sd=0.3,
-        noise_mean=0.15,
-        walk_sd=0.02,
-        share_at_least=0.1,
-        share_range=0.1,
-        random_seed=seed,
-    )
-    est = _fit(cs.read_claims(sim.claims), random_seed=seed, draws=600, tune=600)
-    truth = sim.truth.assign(date=pd.to_datetime(sim.truth["date"]))
-    for q in est.design.quantities:
-        tr = est.trajectory(q, prob=0.9).merge(truth[truth["quantity"] == q], on="date")
-        recovery_results["latent"] += list(
-            (tr["lower"] <= tr["value"]) & (tr["value"] <= tr["upper"])
-        )
-    src = est.sources(prob=0.9).merge(
-        sim.origins, left_on="source", right_on="origin", suffixes=("", "_true")
-    )
-    recovery_results["bias"] += list(
-        (src["bias_lower"] <= src["bias_true"]) & (src["bias_true"] <= src["bias_upper"])
-    )
+def test_recovery_coverage_is_nominal():
+    """Pooled over 4 simulated data sets: 90 % intervals cover the truth at 85-95 % of grid
+    dates, and the origins' true biases lie in their 90 % intervals at about the nominal
+    rate, and in their 50 % intervals about half the time (too wide intervals fail too).
 
-
-@pytest.fixture(scope="module")
-def recovery_results():
-    res = {"latent": [], "bias": []}
-    yield res
-    # checked once all seeds ran (see test_recovery_coverage_is_nominal)
-
-
-@pytest.mark.slow
-def test_recovery_coverage_is_nominal(recovery_results):
-    """Pooled over 4 seeds: 90 % intervals cover the truth at 85-95 % of grid dates, and
-    the origins' true biases lie in their 90 % intervals at about the nominal rate.
-
-    Grid dates within a trajectory are strongly correlated (about 12 quantity
-    trajectories in all), hence the 85-95 % window the issue sets rather than a
-    binomial band; for biases (24 origins) 3 binomial sd below 0.9 is 0.72.
+    Grid dates within a trajectory are strongly correlated (12 trajectories in all), hence
+    the 85-95 % window the issue sets rather than a binomial band. For biases (24 origins)
+    3 binomial sd below 0.9 is 0.72; for the 50 % intervals 2.5 sd is +-0.26.
     """
-    if not recovery_results["latent"]:
-        pytest.skip("run together with test_recovery_on_simulated_data")
-    cov = np.mean(recovery_results["latent"])
-    bias_cov = np.mean(recovery_results["bias"])
-    assert 0.85 <= cov <= 0.95, cov
-    assert bias_cov >= 0.72, bias_cov
+    latent, bias90, bias50 = [], [], []
+    for seed in (1, 2, 3, 4):
+        sim = cs.simulate(
+            n_quantities=3,
+            n_days=45,
+            n_origins=6,
+            claims_per_quantity=25,
+            bias_sd=0.3,
+            noise_mean=0.15,
+            walk_sd=0.02,
+            share_at_least=0.1,
+            share_range=0.1,
+            random_seed=seed,
+        )
+        est = _fit(cs.read_claims(sim.claims), random_seed=seed, draws=600, tune=600)
+        truth = sim.truth.assign(date=pd.to_datetime(sim.truth["date"]))
+        for q in est.design.quantities:
+            tr = est.trajectory(q, prob=0.9).merge(truth[truth["quantity"] == q], on="date")
+            latent += list((tr["lower"] <= tr["value"]) & (tr["value"] <= tr["upper"]))
+        for prob, out in ((0.9, bias90), (0.5, bias50)):
+            src = est.sources(prob=prob).merge(sim.origins, left_on="source", right_on="origin")
+            lo, hi, true = src["bias_lower"], src["bias_upper"], src["bias_y"]
+            out += list((lo <= true) & (true <= hi))
+    assert 0.85 <= np.mean(latent) <= 0.95, np.mean(latent)
+    assert np.mean(bias90) >= 0.72, np.mean(bias90)
+    assert 0.24 <= np.mean(bias50) <= 0.76, np.mean(bias50)
