@@ -66,58 +66,65 @@ print(f"P(more than 10,000 on {DAY}) = {p:.2f}")"""),
     ),
     md("""## Who runs high or low?
 
-`bias` is a factor relative to the **average origin** (the default identification: biases sum to zero on
-the log scale). `noise` is the typical error of one report (0.3 = within about ±30 %)."""),
+`bias` is a factor relative to the **average origin** of the origins linked by shared quantities
+(`basis == "relative"`): with no known truth, the reports can only tell origins apart. `noise` is the
+typical error of one report (0.3 = within about ±30 %). The truth's interval above already includes what
+this leaves open: how far the origins' *average* is off, and an error all of them share."""),
     code("""est.sources(prob=0.9)[["source", "n_claims", "n_statements", "bias", "bias_lower", "bias_upper",
-                        "p_high", "noise", "bias_estimated", "rank"]]"""),
+                        "p_high", "noise", "basis", "bias_estimated", "rank"]]"""),
     code("""fig = est.plot_sources()"""),
     md("""Each statement, with how surprising it is under the fitted model (`p_value`: the posterior predictive
 probability of a report at least as far out):"""),
     code(
         """est.claims()[["quantity", "origin", "kind", "value", "low", "high", "n_carriers", "expected", "p_value"]]"""
     ),
-    md("""## The identification choice matters here
+    md("""## What would narrow it: a reference, or a known truth
 
-With five origins the data cannot say whether Ukraine runs high or the US and South Korea run low: only
-the *differences* between origins are learned. The default puts the truth at the average origin. Naming a
-reference origin instead assumes that origin is unbiased, and moves the estimate with it:"""),
+With four linked origins the data cannot say whether Ukraine runs high or the US and South Korea run
+low: only the *differences* between origins are learned, and the default interval spans both readings.
+Naming a reference origin *assumes* it is unbiased and moves the estimate with it; a known truth (here a
+hypothetical one, for illustration only: 11,000 on 15 November) *calibrates* every linked origin:"""),
     code("""rows = []
-for ref in (None, ["US National Security Council"], ["Ukraine military intelligence"]):
+truth = pd.DataFrame({"quantity": [Q], "date": ["2024-11-15"], "value": [11_000]})
+for label, kw in (("none (default)", {}),
+                  ("reference: US NSC", {"reference": "US National Security Council"}),
+                  ("reference: Ukraine HUR", {"reference": "Ukraine military intelligence"}),
+                  ("truth: 11,000 on 15 Nov (hypothetical)", {"truths": truth})):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", cs.ConvergenceWarning)
-        e = cs.fit(claims, reference=ref, random_seed=2024, progressbar=False, **SETTINGS)
-    t = e.trajectory(Q).set_index("date").loc[pd.Timestamp(DAY)]
-    rows.append({"reference": ref[0] if ref else "average origin (default)",
-                 "median": round(t["median"]), "lower": round(t["lower"]), "upper": round(t["upper"]),
-                 "P(>10,000)": e.probability(Q, DAY, above=10_000)})
+        e = cs.fit(claims, random_seed=2024, progressbar=False, **kw, **SETTINGS)
+    t = e.at(Q, DAY).iloc[0]
+    rows.append({"assumption": label, "median": round(t["median"]), "lower": round(t["lower"]),
+                 "upper": round(t["upper"]), "P(>10,000)": e.probability(Q, DAY, above=10_000)})
 pd.DataFrame(rows)"""),
     md("""## What this little data can and cannot say
 
 - **Seven statements about the troop count, from four origins** (Zelensky's "two brigades of 6,000"
   relays Kyiv's intelligence, so it belongs to HUR) identify the *relative* positions of the origins, not
-  who is right. "Ukraine runs high" and "the US and South Korea run low" are the same fact seen from two
-  identification rules; the default (the average origin) is a convention, not evidence. The table above
-  shows how much the answer moves with it: that spread, not the width of one fit's interval, is the
-  honest uncertainty about the level.
+  who is right. The four disagree about fourfold (about 3,000 against about 12,000), and nothing in these
+  articles says which end is nearer the truth, so the default 90 % interval spans most of that range: it
+  reflects the disagreement instead of averaging it away. "Ukraine runs high" and "the US and South Korea
+  run low" are two readings of one fact, relative to the average origin.
+- **What would narrow it** is outside these articles: an origin you are willing to trust
+  (`reference=`), or resolved figures for this or earlier topics (`truths=`, `track_record=`), as the
+  table above shows.
 - **Bounds carry less than points.** "At least 3,000" rules out fewer than 3,000 and says nothing above;
   "up to 10,000 by year end" only caps a projection, which also gets extra error for its horizon.
 - **One origin, several quantities.** Ukrainian intelligence is the only source for the 2,000 moving
-  west, the 500 officers and the three generals. The model carries its estimated bias to those
-  quantities, so those estimates sit below the reported figures, by a factor that rests entirely on the
-  troop-count comparison and the identification rule.
+  west, the 500 officers and the three generals. The model carries its estimated relative bias to those
+  quantities, and their intervals include both that bias's uncertainty and the origins' unknown average.
 - **After late October only two projections remain**: South Korea's "up to 12,000" by 1 December and
   "up to 10,000" by year end. They are upper bounds with extra error for their horizon, so they cap the
   path loosely; the band widens with the random walk's learned scale and the trend is the prior's.
-- **A lone source is its own consensus.** Putin is the only source on encircled Ukrainian troops, and one
-  outlet the only one on munitions: biases are identified within groups of origins that report on shared
-  quantities, so a lone origin gets bias 1 and its quantity's estimate is its own figure, with its noise.
+- **A lone source is uncalibrated.** Putin is the only source on encircled Ukrainian troops, and one
+  outlet the only one on munitions: nothing else checks them, so their estimates are their own figures
+  with an interval as wide as an unknown source's bias and an error all sources share allow.
 - **Relays are not corroboration.** Kyodo, three articles and their outlets repeat one Ukrainian statement;
   it counts once. Real corroboration would need independent origins.
 
 In hindsight, US and South Korean officials put the deployment at about 10,000–12,000 by mid-November
-2024, close to the HUR figure.
-A model that averages origins could not have known that from these articles alone; a track record of the
-origins (calibration on resolved truths) is what would let it."""),
+2024, close to the HUR figure and inside the default interval, in its upper part. The articles alone
+could not say more; a track record of these origins (calibration on resolved truths) is what would."""),
 ]
 
 nb = nbf.v4.new_notebook(

@@ -319,7 +319,11 @@ def _sample(model, config: FitConfig, *, progressbar: bool, cores: int | None) -
     if "sample_stats" in idata.children:
         ss = idata.sample_stats.to_dataset()
         tree["sample_stats"] = ss[
-            [v for v in ("diverging", "tree_depth", "energy", "lp") if v in ss]
+            [
+                v
+                for v in ("diverging", "tree_depth", "depth", "n_steps", "step_size", "energy", "lp")
+                if v in ss
+            ]
         ]
     if config.method == "advi":
         tree["advi"] = xr.Dataset({"loss": ("iteration", loss)})
