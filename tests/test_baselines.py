@@ -423,6 +423,10 @@ def test_degenerate_inputs_are_finite(name: str) -> None:
         assert np.isfinite(r.truth.to_numpy()).all(), (values, r)
         assert np.isfinite(r.source_weight.to_numpy()).all(), (values, r)
         assert (r.truth >= min(values) - 1e-9).all() and (r.truth <= max(values) + 1e-9).all()
+    # the answers are known where there is nothing to weigh: each item's only claim, or the
+    # value every source agrees on
+    assert f([3.0, 4.0], ["i", "j"], ["s", "s"]).truth.to_dict() == approx({"i": 3.0, "j": 4.0})
+    assert f(*cases[3]).truth.to_dict() == approx({"i": 2.0, "j": 2.0})
     assert f([1.0, 2.0, 4.0], ["i"] * 3, ["s"] * 3).truth["i"] == pytest.approx(
         7 / 3 if name not in {"crh_abs"} else 2.0
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import runpy
 import sys
 from pathlib import Path
@@ -46,4 +45,3 @@ def test_notebook_executes(monkeypatch):
     assert not errors
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert "P(more than 10,000 on 2024-10-24)" in text
-    assert os.environ["CONSENSUS_QUICK"] == "1"
