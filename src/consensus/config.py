@@ -24,7 +24,7 @@ class FitConfig:
     vague: dict[str, list[float]] = field(default_factory=dict)
     reference: list[str] = field(default_factory=list)
     tracked: list[list[str]] = field(default_factory=list)  # [origin, scale] from a track record
-    freq: str | float | None = None
+    freq: str | int | None = None
     method: str = "nuts"
     sampler: str | None = "nutpie"
     draws: int = 1000

@@ -217,7 +217,7 @@ def _check_args(**a: Any) -> None:
     if a["cores"] is not None and (not isinstance(a["cores"], numbers.Integral) or a["cores"] < 1):
         raise ValueError(f"cores must be a positive integer or None, got {a['cores']!r}")
     ta = a["target_accept"]
-    if not isinstance(ta, numbers.Real) or not 0 < ta < 1:
+    if not isinstance(ta, numbers.Real) or not 0 < float(ta) < 1:
         raise ValueError(f"target_accept must lie strictly between 0 and 1, got {ta!r}")
 
 
@@ -311,7 +311,7 @@ def _sample(model, config: FitConfig, *, progressbar: bool, cores: int | None) -
                 **kwargs,
             )
         else:  # mean-field ADVI: a fast approximation for inputs too large for NUTS
-            approx, loss = _advi(config.advi_iterations, config.random_seed, progressbar)
+            approx, loss = _advi(config.advi_iterations or 1, config.random_seed, progressbar)
             idata = approx.sample(config.draws * config.chains, random_seed=config.random_seed)
     post = idata.posterior.to_dataset()
     post = post[[v for v in keep if v in post]]

@@ -154,7 +154,7 @@ def load(path: str | Path) -> Estimate:
     for c in ("value", "low", "high", "stderr"):  # numbers as saved (repr), read as numbers
         if c in frame:
             frame[c] = pd.to_numeric(frame[c].replace("", np.nan), errors="coerce")
-    vague = {k: tuple(v) for k, v in config.vague.items()}
+    vague = {k: (float(v[0]), float(v[1])) for k, v in config.vague.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the warnings were given when the claims were first read
         claims = read_claims(frame, vague=vague or None, scales=config.scales)
