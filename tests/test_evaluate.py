@@ -163,6 +163,8 @@ def test_score_reads_the_estimates_tables(est):
     np.testing.assert_allclose(pts["lower_90"], at90["lower"])
     np.testing.assert_allclose(pts["upper_50"], at50["upper"])
     assert pts["pit"].iloc[1] == est.probability(Q, "2024-10-24", below=3000)
+    with pytest.raises(ValueError, match="outside the estimated span"):  # as est.at refuses
+        ev.score(est, pd.DataFrame({"quantity": [Q], "date": ["2025-06-01"], "value": [1.0]}))
 
 
 def test_score_refuses_bad_truths_by_row_column_and_value(est):

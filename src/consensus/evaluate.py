@@ -2,8 +2,8 @@
 
 Two entry points build the same per-point table, one row per truth:
 
-* `score` from a fitted `Estimate`, through its public tables (`Estimate.at`
-  for the intervals, `Estimate.probability` for the PIT);
+* `score` from a fitted `Estimate`: the posterior draws on each truth's date,
+  read by the posterior's labels as `Estimate.at` reads them;
 * `score_draws` from plain posterior draws, so that anything that yields draws
   (another model, a baseline with a bootstrap) is scored the same way.
 
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .design import to_model_scale
+from .design import from_model_scale, to_model_scale
 from .truths import read_truths
 
 if TYPE_CHECKING:
@@ -158,6 +158,36 @@ def score_draws(
     return out
 
 
+def latent_draws(est: Estimate, quantity: str, dates) -> np.ndarray:
+    """Posterior draws of a quantity's true value on given dates, natural units.
+
+    Selected by the posterior's labels (``time_quantity``, ``time_date``), each
+    date at its nearest grid date, as `Estimate.at` reads it; a date more than
+    half a grid step (half a day on a one-date grid) beyond the grid is refused.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(dates), n_draws)``, chains stacked.
+    """
+    latent = est.idata.posterior["latent"]
+    here = np.flatnonzero(latent["time_quantity"].to_numpy() == quantity)
+    if not len(here):
+        raise KeyError(f"unknown quantity {quantity!r}; quantities: {est.quantities}")
+    grid = pd.DatetimeIndex(latent["time_date"].to_numpy()[here]).as_unit("ns")
+    when = pd.DatetimeIndex(pd.to_datetime(list(dates))).as_unit("ns")  # one resolution
+    half = (grid[1] - grid[0]) / 2 if len(grid) > 1 else pd.Timedelta(hours=12)
+    outside = (when < grid[0] - half) | (when > grid[-1] + half)
+    if outside.any():
+        raise ValueError(
+            f"{when[outside][0].date()} is outside the estimated span of {quantity!r} "
+            f"({grid[0].date()} to {grid[-1].date()}); the model does not extrapolate"
+        )
+    nearest = np.abs(np.subtract.outer(when.asi8, grid.asi8)).argmin(axis=1)
+    x = latent.isel(time=here[nearest]).transpose("time", ...).to_numpy()
+    return from_model_scale(x.reshape(len(when), -1), est.scale(quantity))
+
+
 def score(
     est: Estimate,
     truths: pd.DataFrame | str | Path,
@@ -166,9 +196,10 @@ def score(
 ) -> pd.DataFrame:
     """The per-point table of a fitted estimate against known truths.
 
-    Intervals come from `Estimate.at` (the central interval of each level),
-    the PIT from `Estimate.probability` (``below=`` the truth), so the scores
-    describe exactly the tables a user sees.
+    The draws of each truth's quantity on its date (`latent_draws`, the draws
+    behind `Estimate.at` and `Estimate.probability`) go to `score_draws`, so
+    the intervals are those of ``est.at(quantity, date, prob=level)`` and the
+    PIT is ``est.probability(quantity, date, below=truth)``.
 
     Parameters
     ----------
@@ -179,7 +210,7 @@ def score(
         ``stderr``, ``note``, as a DataFrame or a CSV path, validated like the
         truths of `fit` (`consensus.truths.read_truths`: a `ClaimsError`
         naming row, column and value). Each date must lie in the quantity's
-        estimated span (`Estimate.at`).
+        estimated span.
     levels
         Central interval probabilities to record.
 
@@ -188,32 +219,19 @@ def score(
     pandas.DataFrame
         As `score_draws` (``scale`` is the quantity's), in the order of ``truths``.
     """
-    levels = _check_levels(levels)
     scales = {q: est.scale(q) for q in est.quantities}
     t = read_truths(truths, quantities=est.quantities, scales=scales)
     parts = []
     for q, rows in t.groupby("quantity", sort=False):
-        at = {p: est.at(str(q), list(rows["date"]), prob=p) for p in levels}
-        first = at[levels[0]]
-        part = pd.DataFrame(
-            {
-                "quantity": q,
-                "date": rows["date"].to_numpy(),
-                "scale": scales[str(q)],
-                "truth": rows["value"].to_numpy(),
-                "mean": first["mean"].to_numpy(),
-                "median": first["median"].to_numpy(),
-                "pit": [
-                    est.probability(str(q), d, below=v)
-                    for d, v in zip(rows["date"], rows["value"], strict=True)
-                ],
-            },
-            index=rows.index,
+        part = score_draws(
+            latent_draws(est, str(q), rows["date"]),
+            rows["value"].to_numpy(),
+            levels=levels,
+            scale=scales[str(q)],
+            quantity=[str(q)] * len(rows),
+            date=rows["date"],
         )
-        for p, frame in at.items():
-            part[f"lower_{level_name(p)}"] = frame["lower"].to_numpy()
-            part[f"upper_{level_name(p)}"] = frame["upper"].to_numpy()
-        parts.append(part)
+        parts.append(part.set_axis(rows.index))
     return pd.concat(parts).sort_index().reset_index(drop=True)
 
 
