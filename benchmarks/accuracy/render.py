@@ -177,7 +177,7 @@ def targets(t: dict) -> str:
         for k, v in t["real_truths"]["datasets"].items()
     )
     de = "; ".join(
-        f"{k} cov90 {v['coverage_90']:.2f}, MAE {v['mae']:.3f} (before {v['mae_before']})"
+        f"{k} cov90 {v['coverage_90']:.2f}, MAE {v['mae']:.3f} (before {v['mae_before']:.3f})"
         + ("" if v["met"] else " ✗")
         for k, v in t["real_default"]["datasets"].items()
     )
