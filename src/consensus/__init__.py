@@ -8,6 +8,7 @@
 
 __version__ = "0.1.0"
 
+from . import evaluate
 from .batch import fit_many
 from .claims import Claims, DuplicateClaimWarning, read_claims
 from .config import DEFAULT_PROB

@@ -92,6 +92,7 @@ def read_truths(
     known = set(quantities)
     problems: list[Problem] = []
     rows = []
+    seen_dates: dict[str, pd.Timestamp] = {}
     for i in range(len(df)):
         r = i + 2
         cell = {c: _text(df[c].iat[i]) if c in df.columns else "" for c in TRUTH_COLUMNS}
@@ -105,7 +106,9 @@ def read_truths(
                 )
             )
         try:
-            date = parse_date(cell["date"])
+            if cell["date"] not in seen_dates:  # parse each distinct date once
+                seen_dates[cell["date"]] = parse_date(cell["date"])
+            date = seen_dates[cell["date"]]
         except ValueError:
             problems.append(
                 Problem(r, "date", cell["date"], "expected an ISO date YYYY-MM-DD or timestamp")
