@@ -8,7 +8,7 @@
 
 __version__ = "0.1.0"
 
-from . import evaluate
+from . import evaluate  # noqa: F401  (cs.evaluate.score, ...)
 from .batch import fit_many
 from .claims import Claims, DuplicateClaimWarning, read_claims
 from .config import DEFAULT_PROB

@@ -21,8 +21,8 @@ from .config import DEFAULT_PROB, FitConfig
 from .design import Design, from_model_scale
 from .diagnostics import Diagnostics, compute_diagnostics
 from .errors import UnknownNameError
-from .words import estimative
 from .model import bias_groups, group_basis, report_sd
+from .words import estimative
 
 
 class Estimate:
