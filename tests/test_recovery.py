@@ -104,5 +104,4 @@ def test_recovery_with_every_model_term():
     # and the shared error (its prior, HalfNormal(0.5 unit), unit about 0.3 here). The
     # reports themselves spread over about 1.1 in log (90 %, bias sd 0.3 and noise 0.15);
     # an interval of 1.5 (x/÷ 2.1) would be wider than the claims it summarises.
-    # (Measured at seed 7: 0.77, then 1.13 after soft identification and learned tails.)
     assert width < 1.5, width
