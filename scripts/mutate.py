@@ -215,6 +215,31 @@ MUTATIONS: list[Mutation] = [
         (GUARDS, "-k", "p_values"),
         "a statement's percentile measured from the wrong side",
     ),
+    # ---------------------------------------------------------------- soft identification, truths
+    M(
+        "truth_offset_sign",
+        "model.py",
+        '"latent", consensus - offset_q[d.grid_quantity] - shared[d.grid_quantity]',
+        '"latent", consensus + offset_q[d.grid_quantity] - shared[d.grid_quantity]',
+        (GUARDS, "-k", "hand_computed"),
+        "the truth adds the origins' average bias instead of removing it",
+    ),
+    M(
+        "truth_shared_sign",
+        "model.py",
+        '"latent", consensus - offset_q[d.grid_quantity] - shared[d.grid_quantity]',
+        '"latent", consensus - offset_q[d.grid_quantity] + shared[d.grid_quantity]',
+        (GUARDS, "-k", "hand_computed"),
+        "the truth adds the shared error instead of removing it",
+    ),
+    M(
+        "pinned_truth_sign",
+        "model.py",
+        "                - d.truth_value[pin]\n",
+        "                + d.truth_value[pin]\n",
+        ("tests/test_truths.py", "-k", "pinning_truth"),
+        "a known truth pins the latent value at minus its value",
+    ),
 ]
 
 

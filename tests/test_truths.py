@@ -175,3 +175,24 @@ def test_a_track_record_narrows_an_origins_bias_interval(tmp_path):
     assert width(src, "A") < 0.7 * width(plain, "A")
     assert src.loc["A", "basis"] == "track record" and src.loc["A", "calibrated"]
     assert carried.config.tracked == [["A", "log"], ["B", "log"]]
+
+
+def test_the_model_passes_the_latent_value_through_a_pinning_truth():
+    """At the prior's centre (every standard-normal variable 0) the truth's error is 0, so the
+    latent value on the truth's date is the truth itself, whatever the consensus and biases are."""
+    c = _claims(CLAIMS)
+    t = read_truths(
+        pd.DataFrame(
+            {"quantity": ["a", "b"], "date": ["2024-01-03", "2024-01-04"], "value": [600, 90]}
+        ),
+        quantities=c.quantities,
+        scales=c.scales,
+    )
+    d = c.design(truths=t)
+    m = cs.build_model(d)
+    point = m.initial_point()
+    point["bias_z"] = np.full_like(point["bias_z"], 0.7)  # a non-zero average bias (group offset)
+    outs = m.replace_rvs_by_values([m["latent"], m["shared"]])
+    latent, shared = m.compile_fn(outs, inputs=m.value_vars, on_unused_input="ignore")(point)
+    assert latent[d.truth_time] == pytest.approx(np.log([600.0, 90.0]), abs=1e-9)
+    assert np.all(shared != 0)  # the gap between the consensus and the truth went into it
