@@ -498,3 +498,11 @@ def test_corrupted_tables_validate_or_raise_claims_error(df, data):
             assert all(p.value <= 0 for p in e.problems)
         else:
             assert not (t[["value", "low", "high"]] <= 0).any().any()
+
+
+def test_week_and_month_frequencies():
+    from consensus.design import _step_days
+
+    assert _step_days("1W", 100, 300) == 7.0 and _step_days("2W", 100, 300) == 14.0
+    with pytest.raises(ValueError, match="no fixed length"):
+        _step_days("MS", 100, 300)

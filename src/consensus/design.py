@@ -77,7 +77,19 @@ def _step_days(freq: str | int | None, span_days: float, max_steps: int) -> floa
     if isinstance(freq, (int, float)):
         days = float(freq)
     else:
-        days = pd.to_timedelta(pd.tseries.frequencies.to_offset(freq)).total_seconds() / 86400.0
+        try:
+            offset = pd.tseries.frequencies.to_offset(freq)
+        except ValueError:
+            raise ValueError(f"freq {freq!r} is not a pandas offset alias such as '7D'") from None
+        if isinstance(offset, pd.offsets.Week):  # anchored weeks have no fixed length in pandas
+            days = 7.0 * offset.n
+        else:
+            try:
+                days = pd.to_timedelta(offset).total_seconds() / 86400.0
+            except ValueError:
+                raise ValueError(
+                    f"freq {freq!r} has no fixed length (months and years vary); use days, e.g. '30D'"
+                ) from None
     if days <= 0:
         raise ValueError(f"freq must be a positive step, got {freq!r}")
     return days
