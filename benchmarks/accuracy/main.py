@@ -92,7 +92,11 @@ def main(argv: list[str] | None = None) -> dict:
                 "wall_s": time.perf_counter() - t0,
             }
         )
-    parts = {k: parts[k] for k in PARTS if k in parts}
+    # merge with what is on disk now, not at the start: another part may have finished meanwhile
+    latest = previous_parts(args.quick)
+    latest.update({k: parts[k] for k in todo if k in parts})
+    latest = {k: v for k, v in latest.items() if k in parts or k not in todo}
+    parts = {k: latest[k] for k in PARTS if k in latest}
     payload = {
         "benchmark": "accuracy",
         "quick": args.quick,
