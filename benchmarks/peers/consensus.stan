@@ -1,4 +1,6 @@
-// The consensus model (src/consensus/model.py) written in Stan, for the performance peer.
+// The consensus model (src/consensus/model.py) written in Stan, for the performance peer: the
+// earlier, simpler model, from before soft identification (hard zero-sum biases, no shared
+// error); the speed comparison is against it until re-measured (see stan_peer.py).
 //
 // Same priors, same non-centred parametrisation (level anchored at each quantity's median
 // statement, random walk with drift built as one cumulative sum over all grid points, biases
@@ -47,6 +49,7 @@ data {
   real<lower=0> level_sd;
   real<lower=0> bias_sd;
   real<lower=0> noise_median;
+  real<lower=0> noise_level_sd;
   real<lower=0> noise_pool_sd;
   real<lower=0> noise_floor;
   real<lower=0> projection_sd;
@@ -95,7 +98,7 @@ model {
   innovation_z ~ std_normal();
   bias_sigma ~ normal(0, bias_sd * unit);
   to_vector(bias_z) ~ std_normal();
-  noise_mu ~ normal(log(noise_median * unit), 1);
+  noise_mu ~ normal(log(noise_median * unit), noise_level_sd);
   noise_spread ~ normal(0, noise_pool_sd);
   to_vector(noise_z) ~ std_normal();
   projection_sigma ~ normal(0, projection_sd * unit);

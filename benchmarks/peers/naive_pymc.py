@@ -1,14 +1,27 @@
 """A straightforward PyMC version of the consensus model, for the performance peer.
 
-The same priors and likelihood as `consensus.model.build_model`, written the way
-a first PyMC model is usually written, without the library's optimisations:
+**Which model.** The *earlier, simpler* consensus model, from before soft
+identification: biases summing exactly to zero within each group of linked
+origins (`consensus.model.bias_groups`), no per-quantity ``shared`` error, no
+lone-statement or truth terms. Today's `consensus.model.build_model` draws an
+absolute ``bias`` and derives a zero-sum ``bias_relative`` per group, and adds
+``shared``. The speed comparison in benchmarks/README.md ("Peers") is therefore
+against that earlier model until it is re-measured with a peer of the current one.
+
+What it takes from the library rather than recomputing: every prior value
+(`consensus.model.resolve_priors`, i.e. `DEFAULT_PRIORS` and overrides), the
+coordinates (`coords`), which origins are present and how they group
+(`bias_groups`) and each report's error sd (`report_sd`).
+
+It is written the way a first PyMC model is usually written, without the
+library's optimisations:
 
 - **centred** random walk: one `pm.GaussianRandomWalk` per quantity, started at
   the quantity's first grid date with the level prior there (no anchoring at
   the median statement, no single segmented cumulative sum over all quantities);
 - **centred** biases (``bias ~ Normal(0, bias_sigma)``, then made to sum to
-  zero over the origins present, the same identification) and centred
-  log-noise (``log_noise ~ Normal(noise_mu, noise_spread)``);
+  zero over the origins of each bias group) and centred log-noise
+  (``log_noise ~ Normal(noise_mu, noise_spread)``);
 - bounds with `pm.Censored` (observed at the bound), ranges as a `pm.Potential`
   of ``logdiffexp(logcdf(high), logcdf(low))`` without the lower-tail reflection.
 
@@ -25,7 +38,7 @@ import pytensor.tensor as pt
 
 from consensus.claims import KIND_CODE
 from consensus.design import Design
-from consensus.model import coords, resolve_priors
+from consensus.model import bias_groups, coords, report_sd, resolve_priors
 
 
 def build_naive_model(design: Design, priors: dict | None = None) -> pm.Model:
@@ -47,13 +60,20 @@ def build_naive_model(design: Design, priors: dict | None = None) -> pm.Model:
     p = resolve_priors(priors)
     d = design
     nu = p["nu"]
+    if nu <= 0:
+        raise ValueError("the naive peer has fixed tails only: priors['nu'] must be positive")
     n_o, n_s = len(d.origins), len(d.scale_groups)
     unit_q = d.unit[d.quantity_scale]
     walking = np.flatnonzero(d.grid_len > 1)
     span = ((d.grid_len - 1) * d.step_days)[walking]
     st_scale = d.quantity_scale[d.quantity]
-    present = np.zeros((n_o, n_s))
-    present[d.origin, st_scale] = 1.0
+    groups = bias_groups(d).ravel()  # (origin * scale,) bias group, -1 where absent
+    present = (groups >= 0).astype(float)
+    n_groups = int(groups.max()) + 1
+    # (group, origin * scale): the average over each group's present origins
+    average = np.zeros((n_groups, n_o * n_s))
+    average[groups[groups >= 0], np.flatnonzero(groups >= 0)] = 1.0
+    average /= np.maximum(average.sum(axis=1, keepdims=True), 1.0)
 
     with pm.Model(coords=coords(d)) as model:
         walk_sigma = pm.HalfNormal(
@@ -81,10 +101,13 @@ def build_naive_model(design: Design, priors: dict | None = None) -> pm.Model:
 
         bias_sigma = pm.HalfNormal("bias_sigma", sigma=p["bias_sd"] * d.unit, dims="scale")
         bias_raw = pm.Normal("bias_raw", 0.0, bias_sigma, dims=("origin", "scale"))
-        mean = (bias_raw * present).sum(axis=0) / np.maximum(present.sum(axis=0), 1.0)
-        bias = pm.Deterministic("bias", (bias_raw - mean) * present, dims=("origin", "scale"))
+        raw = bias_raw.ravel()
+        centred = (raw - pt.dot(average, raw)[np.maximum(groups, 0)]) * present
+        bias = pm.Deterministic("bias", centred.reshape((n_o, n_s)), dims=("origin", "scale"))
 
-        noise_mu = pm.Normal("noise_mu", np.log(p["noise_median"] * d.unit), 1.0, dims="scale")
+        noise_mu = pm.Normal(
+            "noise_mu", np.log(p["noise_median"] * d.unit), p["noise_level_sd"], dims="scale"
+        )
         noise_spread = pm.HalfNormal("noise_spread", sigma=p["noise_pool_sd"], dims="scale")
         log_noise = pm.Normal("log_noise", noise_mu, noise_spread, dims=("origin", "scale"))
         noise = pm.Deterministic("noise", pt.exp(log_noise), dims=("origin", "scale"))
@@ -93,12 +116,7 @@ def build_naive_model(design: Design, priors: dict | None = None) -> pm.Model:
         )
 
         mu = latent[d.time] + bias[d.origin, st_scale]
-        sd = pt.sqrt(
-            noise[d.origin, st_scale] ** 2
-            + (p["noise_floor"] * d.unit[st_scale]) ** 2
-            + d.stderr**2
-            + projection_sigma[st_scale] ** 2 * (d.horizon_days / 30.0)
-        )
+        sd = report_sd(d, noise, projection_sigma, p["noise_floor"])
 
         def of_kind(name: str) -> np.ndarray:
             return np.flatnonzero(d.kind == KIND_CODE[name])

@@ -1,5 +1,16 @@
 """Run `consensus.stan` (the consensus model in Stan) with PyStan 3 on a `Design`.
 
+**Which model.** `consensus.stan` is the *earlier, simpler* consensus model, from
+before soft identification: biases summing exactly to zero over the origins of
+the one bias group, no per-quantity ``shared`` error, no lone-statement or truth
+terms (today's `consensus.model.build_model` has an absolute ``bias``, a zero-sum
+``bias_relative`` per group and ``shared``). The speed comparison in
+benchmarks/README.md ("Peers") is therefore against that earlier model until it
+is re-measured with a peer of the current one. Every prior value in the data
+block comes from `consensus.model.resolve_priors`, and which origins are present
+from `consensus.model.bias_groups`; the report's error sd is written out in Stan
+as `consensus.model.report_sd` computes it (Stan cannot call it).
+
 PyStan is a benchmark-only optional dependency (``pip install -e '.[bench]'``);
 httpstan compiles the model to C++ the first time (a few minutes) and caches it.
 
@@ -27,7 +38,7 @@ import xarray as xr
 
 from consensus.claims import KIND_CODE
 from consensus.design import Design
-from consensus.model import resolve_priors
+from consensus.model import bias_groups, lone_statements, resolve_priors
 
 STAN_FILE = Path(__file__).with_name("consensus.stan")
 CACHE = Path.home() / ".cache" / "consensus-bench"
@@ -126,19 +137,19 @@ def stan_data(design: Design, priors: dict | None = None) -> dict:
     shared quantities and no quantity rests on a single point statement; the
     benchmark case is checked for that here.
     """
-    from consensus.model import bias_groups, lone_statements
-
-    if bias_groups(design).max() > 0 or len(lone_statements(design)):
+    groups = bias_groups(design)
+    if groups.max() > 0 or len(lone_statements(design)):
         raise ValueError("the Stan peer handles one group of origins and no lone statements")
     p = resolve_priors(priors)
+    if p["nu"] <= 0:
+        raise ValueError("the Stan peer has fixed tails only: priors['nu'] must be positive")
     d = design
     n_q, n_o, n_s = len(d.quantities), len(d.origins), len(d.scale_groups)
     unit_q = d.unit[d.quantity_scale]
     walking = np.flatnonzero(d.grid_len > 1)
     span = ((d.grid_len - 1) * d.step_days)[walking]
     st_scale = d.quantity_scale[d.quantity]
-    present = np.zeros((n_o, n_s))
-    present[d.origin, st_scale] = 1.0
+    present = (groups >= 0).astype(float)  # (origin, scale): has a statement there
     anchor = np.array(
         [np.sort(d.time[d.quantity == q])[(d.quantity == q).sum() // 2] for q in range(n_q)]
     )
@@ -198,6 +209,7 @@ def stan_data(design: Design, priors: dict | None = None) -> dict:
                 "level_sd",
                 "bias_sd",
                 "noise_median",
+                "noise_level_sd",
                 "noise_pool_sd",
                 "noise_floor",
                 "projection_sd",
