@@ -352,7 +352,6 @@ class _Compiled:
 
 _CACHE: OrderedDict[str, _Compiled] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
-_PM_SAMPLE: Any = None
 
 
 def clear_compile_cache() -> None:
@@ -372,10 +371,7 @@ def _pm_sample_is_pymcs() -> bool:
     import pymc as pm
     from pymc.sampling import mcmc
 
-    global _PM_SAMPLE
-    if _PM_SAMPLE is None:
-        _PM_SAMPLE = mcmc.sample
-    return pm.sample is _PM_SAMPLE
+    return pm.sample is mcmc.sample
 
 
 def _compiled_for(key: str, design: Design, priors, reference, track) -> tuple[_Compiled, bool]:
