@@ -302,20 +302,20 @@ def track_prior(design: Design, earlier: Estimate | str | Path) -> TrackPrior:
 
 #: What a fit keeps of the posterior and of the sampler's statistics.
 KEEP = (
-        "latent",
-        "bias",
-        "bias_relative",
-        "shared",
-        "shared_sigma",
-        "nu",
-        "noise",
-        "walk_sigma",
-        "drift",
-        "bias_sigma",
-        "noise_mu",
-        "noise_spread",
-        "projection_sigma",
-        "level_z",
+    "latent",
+    "bias",
+    "bias_relative",
+    "shared",
+    "shared_sigma",
+    "nu",
+    "noise",
+    "walk_sigma",
+    "drift",
+    "bias_sigma",
+    "noise_mu",
+    "noise_spread",
+    "projection_sigma",
+    "level_z",
 )
 KEEP_STATS = ("diverging", "tree_depth", "depth", "n_steps", "step_size", "energy", "lp")
 

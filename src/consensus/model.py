@@ -532,9 +532,7 @@ def build_model(
                 dims="scale",
             )
         else:
-            shared_sigma = pm.HalfNormal(
-                "shared_sigma", sigma=p["shared_sd"] * unit, dims="scale"
-            )
+            shared_sigma = pm.HalfNormal("shared_sigma", sigma=p["shared_sd"] * unit, dims="scale")
         sd = report_sd(d_sd, noise, projection_sigma, p["noise_floor"])
         own_bias = bias_relative[d.origin, st_scale]
         if p["nu"] > 0:  # fixed tails: the same number for every statement
