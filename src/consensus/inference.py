@@ -1,14 +1,25 @@
 """`fit`: claims (and any truths or track record) -> design -> model -> posterior -> `Estimate`.
 
 Every argument is checked before anything is compiled or sampled. The sampler
-runs through `pm.sample` (nutpie by default, chosen by measurement) or two-stage
-ADVI; `fit` then checks convergence and warns with what to try.
+is nutpie by default (chosen by measurement), `pm.sample` for ``"pymc"`` and
+``"numpyro"``, or two-stage ADVI; `fit` then checks convergence and warns with
+what to try.
+
+Compile once per model structure: with nutpie, the compiled model is kept in an
+in-process LRU cache keyed by `consensus.model.structure_key` (index arrays,
+kinds, sizes, priors, reference, track record, sampler settings). A later fit of
+the same structure with new numbers swaps its `consensus.model.model_data` into
+the compiled model (`CompiledPyMCModel.with_data`) instead of compiling again;
+its draws equal a cold fit's with the same seed.
 """
 
 from __future__ import annotations
 
 import numbers
+import os
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,7 +33,15 @@ from .config import FORMAT_VERSION, FitConfig
 from .design import Design
 from .errors import ConvergenceWarning, OneSidedWarning
 from .estimate import Estimate
-from .model import TrackPrior, build_model, resolve_priors
+from .model import (
+    DATA_NAMES,
+    TrackPrior,
+    build_model,
+    coords,
+    model_data,
+    resolve_priors,
+    structure_key,
+)
 from .storage import label_posterior
 from .truths import read_truths
 
@@ -144,7 +163,6 @@ def fit(
     design = claims.design(freq=freq, truths=truth_table)
     _warn_one_sided(design)
     track = None if track_record is None else track_prior(design, track_record)
-    model = build_model(design, prior_values, reference, track)
     config = FitConfig(
         scales=dict(claims.scales),
         priors=prior_values,
@@ -168,7 +186,14 @@ def fit(
         format_version=FORMAT_VERSION,
         consensus_version=_version(),
     )
-    idata = label_posterior(_sample(model, config, progressbar=progressbar, cores=cores), design)
+    if method == "nuts" and sampler == "nutpie" and _pm_sample_is_pymcs():
+        raw = _sample_nutpie_cached(
+            design, prior_values, reference, track, config, progressbar=progressbar, cores=cores
+        )
+    else:
+        model = build_model(design, prior_values, reference, track)
+        raw = _sample(model, config, progressbar=progressbar, cores=cores)
+    idata = label_posterior(raw, design)
     est = Estimate(idata=idata, claims=claims, config=config, truths=truth_table, design=design)
     if method == "nuts":
         diag = est.diagnostics
@@ -275,25 +300,165 @@ def track_prior(design: Design, earlier: Estimate | str | Path) -> TrackPrior:
     return TrackPrior(out["bm"], out["bs"], out["nm"], out["ns"], sh_m, sh_s)
 
 
+#: What a fit keeps of the posterior and of the sampler's statistics.
+KEEP = (
+    "latent",
+    "bias",
+    "bias_relative",
+    "shared",
+    "shared_sigma",
+    "nu",
+    "noise",
+    "walk_sigma",
+    "drift",
+    "bias_sigma",
+    "noise_mu",
+    "noise_spread",
+    "projection_sigma",
+    "level_z",
+)
+KEEP_STATS = ("diverging", "tree_depth", "depth", "n_steps", "step_size", "energy", "lp")
+
+
+def _trim(idata: xr.DataTree, config: FitConfig, loss: np.ndarray | None = None) -> xr.DataTree:
+    """The posterior variables and sample statistics a fit keeps, as a fresh DataTree."""
+    post = idata.posterior.to_dataset()
+    post = post[[v for v in KEEP if v in post]]
+    tree = {"posterior": post}
+    if "sample_stats" in idata.children:
+        ss = idata.sample_stats.to_dataset()
+        tree["sample_stats"] = ss[[v for v in KEEP_STATS if v in ss]]
+    if loss is not None:
+        tree["advi"] = xr.Dataset({"loss": ("iteration", loss)})
+    return xr.DataTree.from_dict(tree)
+
+
+# --- compile once per model structure ------------------------------------------------------
+
+#: How many compiled models the in-process cache keeps (least recently used goes first).
+COMPILE_CACHE_SIZE = 16
+
+
+class _Compiled:
+    """A compiled nutpie model and the PyMC model it came from (its initial-point function
+    reads that model's data containers, so they are set to each fit's numbers)."""
+
+    def __init__(self, model: Any, compiled: Any) -> None:
+        self.model = model
+        self.compiled = compiled
+        self.lock = threading.Lock()
+        self.names = {v.name for v in compiled.shared_var_keys} & set(DATA_NAMES)
+
+
+_CACHE: OrderedDict[str, _Compiled] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def clear_compile_cache() -> None:
+    """Forget every compiled model (the next fit of each structure compiles again)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def compile_cache_info() -> dict[str, int]:
+    """How many compiled models the in-process cache holds, and its capacity."""
+    return {"size": len(_CACHE), "capacity": COMPILE_CACHE_SIZE}
+
+
+def _pm_sample_is_pymcs() -> bool:
+    """False when `pm.sample` has been replaced (tests stub it with `pymc.testing.mock_sample`):
+    then nutpie fits go through the replacement, as they did before the compile cache."""
+    import pymc as pm
+    from pymc.sampling import mcmc
+
+    return pm.sample is mcmc.sample
+
+
+def _compiled_for(key: str, design: Design, priors, reference, track) -> tuple[_Compiled, bool]:
+    """The cached compiled model of ``key``, or a new one (compiled and cached): (entry, hit)."""
+    with _CACHE_LOCK:
+        entry = _CACHE.get(key)
+        if entry is not None:
+            _CACHE.move_to_end(key)
+            return entry, True
+    import nutpie
+
+    model = build_model(design, priors, reference, track)
+    keep = [v for v in KEEP if v in model.named_vars]
+    entry = _Compiled(model, nutpie.compile_pymc_model(model, backend="numba", var_names=keep))
+    with _CACHE_LOCK:
+        _CACHE[key] = entry
+        while len(_CACHE) > COMPILE_CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return entry, False
+
+
+def _sample_nutpie_cached(
+    design: Design,
+    priors: dict[str, float],
+    reference: list[str],
+    track: TrackPrior | None,
+    config: FitConfig,
+    *,
+    progressbar: bool,
+    cores: int | None,
+) -> xr.DataTree:
+    """NUTS through nutpie on the cached compiled model of ``design``'s structure.
+
+    The same settings as ``pm.sample(nuts_sampler="nutpie")``: seed derived per chain as
+    PyMC does, ``tune=0`` run as 1 step, warm-up discarded.
+    """
+    import nutpie
+    from pymc.progress_bar import NutpieProgressBarManager
+
+    key = structure_key(design, priors, reference, track, "nutpie", "numba", KEEP)
+    entry, hit = _compiled_for(key, design, priors, reference, track)
+    numbers = model_data(design, track)
+    seed = (
+        None
+        if config.random_seed is None
+        else int(np.random.default_rng(config.random_seed).spawn(config.chains)[0].integers(2**30))
+    )
+    if seed is None:
+        seed = int(np.random.default_rng().integers(2**30))
+    n_cores = min(cores or min(4, os.cpu_count() or 1), config.chains)
+    with entry.lock:
+        for var in entry.model.data_vars:  # the initial points read these
+            var.set_value(numbers[var.name])
+        compiled = entry.compiled.with_data(**{k: numbers[k] for k in entry.names})
+        pb = NutpieProgressBarManager(
+            chains=config.chains, draws=config.draws, progressbar=progressbar
+        )
+        with pb:
+            idata = nutpie.sample(
+                compiled,
+                draws=config.draws,
+                tune=max(config.tune, 1),
+                chains=config.chains,
+                cores=n_cores,
+                seed=seed,
+                save_warmup=False,
+                store_unconstrained=False,
+                progress_bar=False,
+                progress_callback=pb.update,
+                target_accept=config.target_accept,
+            )
+    out = _trim(idata, config)
+    # a hit was compiled for another design of this structure: give the axes this one's labels
+    post = out.posterior.to_dataset()
+    labels = {k: v for k, v in coords(design).items() if k in post.dims}
+    return xr.DataTree.from_dict(
+        {
+            "posterior": post.assign_coords(labels),
+            **{n: out[n].to_dataset() for n in out.children if n != "posterior"},
+        }
+    )
+
+
 def _sample(model, config: FitConfig, *, progressbar: bool, cores: int | None) -> xr.DataTree:
     import pymc as pm
 
-    keep = [
-        "latent",
-        "bias",
-        "bias_relative",
-        "shared",
-        "shared_sigma",
-        "nu",
-        "noise",
-        "walk_sigma",
-        "drift",
-        "bias_sigma",
-        "noise_mu",
-        "noise_spread",
-        "projection_sigma",
-        "level_z",
-    ]
+    loss = None
     with model:
         if config.method == "nuts":
             kwargs: dict[str, Any] = {}
@@ -313,21 +478,7 @@ def _sample(model, config: FitConfig, *, progressbar: bool, cores: int | None) -
         else:  # mean-field ADVI: a fast approximation for inputs too large for NUTS
             approx, loss = _advi(config.advi_iterations or 1, config.random_seed, progressbar)
             idata = approx.sample(config.draws * config.chains, random_seed=config.random_seed)
-    post = idata.posterior.to_dataset()
-    post = post[[v for v in keep if v in post]]
-    tree = {"posterior": post}
-    if "sample_stats" in idata.children:
-        ss = idata.sample_stats.to_dataset()
-        tree["sample_stats"] = ss[
-            [
-                v
-                for v in ("diverging", "tree_depth", "depth", "n_steps", "step_size", "energy", "lp")
-                if v in ss
-            ]
-        ]
-    if config.method == "advi":
-        tree["advi"] = xr.Dataset({"loss": ("iteration", loss)})
-    return xr.DataTree.from_dict(tree)
+    return _trim(idata, config, loss)
 
 
 #: Adam learning rates of the two ADVI stages. With PyMC's default optimiser (adagrad at

@@ -13,6 +13,8 @@ points, concatenated), ``statement``, ``point`` (the point statements).
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -280,6 +282,125 @@ def coords(design: Design) -> dict[str, list]:
     }
 
 
+#: Names of the `pm.Data` containers that hold a design's numbers (not its structure).
+#: Two designs with the same `structure_key` give the same graph up to these values, so a
+#: compiled model can be reused with `model_data` swapped in (`consensus.inference`).
+DATA_NAMES = (
+    "data_unit",
+    "data_center",
+    "data_span",
+    "data_step_days",
+    "data_value",
+    "data_low",
+    "data_high",
+    "data_stderr",
+    "data_horizon",
+    "data_report",
+    "data_truth_value",
+    "data_truth_stderr",
+    "data_track_bias_mean",
+    "data_track_bias_sd",
+    "data_track_noise_mean",
+    "data_track_noise_sd",
+    "data_track_shared_mean",
+    "data_track_shared_sd",
+)
+
+
+def _has_track_shared(track: TrackPrior | None) -> bool:
+    return track is not None and bool(np.isfinite(track.log_shared_mean).any())
+
+
+def model_data(design: Design, track: TrackPrior | None = None) -> dict[str, np.ndarray]:
+    """The numbers of a design that `build_model` puts into `pm.Data` containers, by name.
+
+    Everything that may change between refits of one structure: values and bounds,
+    standard errors, horizons, the unit and centres, the time steps, truths' values
+    and a track record's moments. Index arrays (which statement, origin, grid point
+    and kind) are structure and stay constants of the graph (`structure_key`).
+    """
+    d = design
+    walking = np.flatnonzero(d.grid_len > 1)
+    is_start = np.zeros(len(d.grid_quantity), dtype=bool)
+    is_start[d.grid_start] = True
+    steps = np.flatnonzero(~is_start)
+    pts = np.setdiff1d(np.flatnonzero(d.kind == KIND_CODE["point"]), lone_statements(d))
+    _, other = _truth_split(d)
+    f = np.asarray
+    out = {
+        "data_unit": f(d.unit, dtype=float),
+        "data_center": f(d.center, dtype=float),
+        "data_span": f((d.grid_len - 1) * d.step_days, dtype=float)[walking],
+        "data_step_days": f(d.step_days, dtype=float)[d.grid_quantity[steps]],
+        "data_value": np.nan_to_num(f(d.value, dtype=float)),
+        "data_low": np.nan_to_num(f(d.low, dtype=float)),
+        "data_high": np.nan_to_num(f(d.high, dtype=float)),
+        "data_stderr": f(d.stderr, dtype=float),
+        "data_horizon": f(d.horizon_days, dtype=float),
+        "data_report": f(d.value, dtype=float)[pts],
+        "data_truth_value": f(d.truth_value, dtype=float),
+        "data_truth_stderr": f(d.truth_stderr, dtype=float),
+    }
+    if track is not None and track.tracked.any():
+        out["data_track_bias_mean"] = np.nan_to_num(track.bias_mean.ravel())
+        out["data_track_bias_sd"] = np.nan_to_num(track.bias_sd.ravel())
+        out["data_track_noise_mean"] = np.nan_to_num(track.log_noise_mean)
+        out["data_track_noise_sd"] = np.nan_to_num(track.log_noise_sd)
+    if _has_track_shared(track):
+        assert track is not None
+        out["data_track_shared_mean"] = np.nan_to_num(track.log_shared_mean)
+        out["data_track_shared_sd"] = np.nan_to_num(track.log_shared_sd)
+    return out
+
+
+def _truth_split(design: Design) -> tuple[np.ndarray, np.ndarray]:
+    pin = pinning_truths(design)
+    return pin, np.setdiff1d(np.arange(len(design.truth_quantity)), pin)
+
+
+def structure_key(
+    design: Design,
+    priors: Mapping[str, float] | None = None,
+    reference: Sequence[str] | None = None,
+    track: TrackPrior | None = None,
+    *extra: object,
+) -> str:
+    """A hash of everything that shapes `build_model`'s graph, but not of `model_data`.
+
+    Index arrays, kinds, sizes, the scale groups, priors, reference origins and which
+    (origin, scale) pairs a track record covers; ``extra`` adds the caller's settings
+    (the sampler). Equal keys: the same compiled model serves both designs.
+    """
+    d = design
+    h = hashlib.sha256()
+    p = resolve_priors(priors)
+    h.update(repr(sorted(p.items())).encode())
+    h.update(repr((len(d.quantities), len(d.origins), list(d.scale_groups))).encode())
+    arrays = [
+        d.quantity_scale,
+        d.grid_quantity,
+        d.grid_start,
+        d.grid_len,
+        d.quantity,
+        d.origin,
+        d.time,
+        d.kind,
+        d.truth_quantity,
+        d.truth_time,
+        reference_mask(d, reference),
+    ]
+    if track is not None:
+        arrays += [track.tracked, np.isfinite(track.log_shared_mean)]
+    else:
+        arrays += [np.zeros(0)]
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(repr((a.dtype.str, a.shape)).encode())
+        h.update(a.tobytes())
+    h.update(repr(extra).encode())
+    return h.hexdigest()
+
+
 def build_model(
     design: Design,
     priors: Mapping[str, float] | None = None,
@@ -324,9 +445,7 @@ def build_model(
     d = design
     ref = reference_mask(d, reference)
     n_q, n_o, n_s = len(d.quantities), len(d.origins), len(d.scale_groups)
-    unit_q = d.unit[d.quantity_scale]  # (Q,)
     walking = np.flatnonzero(d.grid_len > 1)
-    span = ((d.grid_len - 1) * d.step_days)[walking]  # days covered by each walking quantity
     # statement -> scale group, and which (origin, scale) pairs carry any statement
     st_scale = d.quantity_scale[d.quantity]
     present = np.zeros((n_o, n_s))
@@ -353,21 +472,30 @@ def build_model(
     walk_of_q = np.full(n_q, -1)
     walk_of_q[walking] = np.arange(len(walking))
     step_walk = walk_of_q[d.grid_quantity[steps]]
-    step_days = d.step_days[d.grid_quantity[steps]]
     lone = lone_statements(d)
     lone_q = d.quantity[lone]
-    pin = pinning_truths(d)
+    pin, other = _truth_split(d)
     pin_q = d.truth_quantity[pin]
-    other = np.setdiff1d(np.arange(len(d.truth_quantity)), pin)
+    numbers = model_data(d, track)
 
     with pm.Model(coords=coords(d)) as model:
+        # the design's numbers are data containers, its indices constants: a compiled model
+        # serves every design of the same structure (`structure_key`) with `model_data` swapped
+        data = {k: pm.Data(k, v) for k, v in numbers.items()}
+        unit = data["data_unit"]
+        unit_q = unit[d.quantity_scale]  # (Q,)
+        span = data["data_span"]  # days covered by each walking quantity
+        # the tensors report_sd reads, in place of the design's arrays
+        d_sd = dataclasses.replace(
+            d, unit=unit, stderr=data["data_stderr"], horizon_days=data["data_horizon"]
+        )
         # --- origins: bias (hierarchical, softly identified) and noise (pooled)
-        bias_sigma = pm.HalfNormal("bias_sigma", sigma=p["bias_sd"] * d.unit, dims="scale")
+        bias_sigma = pm.HalfNormal("bias_sigma", sigma=p["bias_sd"] * unit, dims="scale")
         bias_z = pm.Normal("bias_z", 0.0, 1.0, dims=("origin", "scale"))
         z = bias_z.ravel()
         abs_flat = z * pt.tile(bias_sigma, n_o)
         if track is not None and tracked.any():  # earlier posterior as the prior
-            tb = np.nan_to_num(track.bias_mean.ravel()) + np.nan_to_num(track.bias_sd.ravel()) * z
+            tb = data["data_track_bias_mean"] + data["data_track_bias_sd"] * z
             abs_flat = pt.where(tracked, tb, abs_flat)
         abs_flat = abs_flat * (1.0 - ref_flat) * present.ravel()
         # the average bias of each group, which the reports cannot see; 0 in a reference group
@@ -379,35 +507,33 @@ def build_model(
             "bias_relative", rel_flat.reshape((n_o, n_s)), dims=("origin", "scale")
         )
         noise_mu = pm.Normal(
-            "noise_mu", np.log(p["noise_median"] * d.unit), p["noise_level_sd"], dims="scale"
+            "noise_mu", pt.log(p["noise_median"] * unit), p["noise_level_sd"], dims="scale"
         )
         noise_spread = pm.HalfNormal("noise_spread", sigma=p["noise_pool_sd"], dims="scale")
         noise_z = pm.Normal("noise_z", 0.0, 1.0, dims=("origin", "scale"))
         log_noise = noise_mu + noise_spread * noise_z
         if track is not None and tracked.any():
-            tn = np.nan_to_num(track.log_noise_mean) + np.nan_to_num(track.log_noise_sd) * noise_z
+            tn = data["data_track_noise_mean"] + data["data_track_noise_sd"] * noise_z
             log_noise = pt.where(track.tracked, tn, log_noise)
         noise = pm.Deterministic("noise", pt.exp(log_noise), dims=("origin", "scale"))
         projection_sigma = pm.HalfNormal(
-            "projection_sigma", sigma=p["projection_sd"] * d.unit, dims="scale"
+            "projection_sigma", sigma=p["projection_sd"] * unit, dims="scale"
         )
-        if track is not None and np.isfinite(track.log_shared_mean).any():
+        if track is not None and _has_track_shared(track):
             sh_log = pm.Normal("shared_log_z", 0.0, 1.0, dims="scale")
-            prior_sh = np.log(p["shared_sd"] * d.unit * np.sqrt(2 / np.pi))  # HalfNormal's mean
+            prior_sh = pt.log(p["shared_sd"] * unit * np.sqrt(2 / np.pi))  # HalfNormal's mean
             known = np.isfinite(track.log_shared_mean)
             shared_sigma = pm.Deterministic(
                 "shared_sigma",
                 pt.exp(
-                    np.where(known, np.nan_to_num(track.log_shared_mean), prior_sh)
-                    + np.where(known, np.nan_to_num(track.log_shared_sd), 1.0) * sh_log
+                    pt.where(known, data["data_track_shared_mean"], prior_sh)
+                    + pt.where(known, data["data_track_shared_sd"], 1.0) * sh_log
                 ),
                 dims="scale",
             )
         else:
-            shared_sigma = pm.HalfNormal(
-                "shared_sigma", sigma=p["shared_sd"] * d.unit, dims="scale"
-            )
-        sd = report_sd(d, noise, projection_sigma, p["noise_floor"])
+            shared_sigma = pm.HalfNormal("shared_sigma", sigma=p["shared_sd"] * unit, dims="scale")
+        sd = report_sd(d_sd, noise, projection_sigma, p["noise_floor"])
         own_bias = bias_relative[d.origin, st_scale]
         if p["nu"] > 0:  # fixed tails: the same number for every statement
             nu = p["nu"]
@@ -417,19 +543,22 @@ def build_model(
 
         # --- the consensus (what the average origin would report): level + random walk
         level_z = pm.Normal("level_z", 0.0, 1.0, dims="quantity")  # unused for lone quantities
-        level = d.center + p["level_sd"] * unit_q * level_z
+        center = data["data_center"]
+        value = data["data_value"]
+        level = center + p["level_sd"] * unit_q * level_z
         if len(lone):  # level = its one statement - bias - error; the level's prior as a term
             err = pm.StudentT("lone_error", nu=_at(nu, lone), mu=0.0, sigma=1.0, dims="lone")
-            lone_level = d.value[lone] - own_bias[lone] - sd[lone] * err
-            prior = pm.Normal.dist(d.center[lone_q], p["level_sd"] * unit_q[lone_q])
+            lone_level = value[lone] - own_bias[lone] - sd[lone] * err
+            prior = pm.Normal.dist(center[lone_q], p["level_sd"] * unit_q[lone_q])
             pm.Potential("lone_level_prior", pm.logp(prior, lone_level).sum())
             level = pt.set_subtensor(level[lone_q], lone_level)
-        walk_scale = p["walk_sd"] * unit_q[walking] / np.sqrt(span)
+        walk_scale = p["walk_sd"] * unit_q[walking] / pt.sqrt(span)
         walk_sigma = pm.HalfNormal("walk_sigma", sigma=walk_scale, dims="walk")
         drift = pm.Normal("drift", 0.0, p["drift_sd"] * unit_q[walking] / span, dims="walk")
         innov = pm.Normal("innovation_z", 0.0, 1.0, shape=len(steps))
+        step_days = data["data_step_days"]
         increments = (
-            drift[step_walk] * step_days + walk_sigma[step_walk] * np.sqrt(step_days) * innov
+            drift[step_walk] * step_days + walk_sigma[step_walk] * pt.sqrt(step_days) * innov
         )
         path = pt.cumsum(pt.set_subtensor(pt.zeros(len(d.grid_quantity))[steps], increments))
         consensus = level[d.grid_quantity] + path - path[anchor][d.grid_quantity]
@@ -438,13 +567,16 @@ def build_model(
         offset_q = group_offset[np.maximum(q_group, 0)]
         shared_z = pm.Normal("shared_z", 0.0, 1.0, dims="quantity")  # unused where a truth pins
         shared = shared_sigma[d.quantity_scale] * shared_z
-        truth_sd = np.sqrt(d.truth_stderr**2 + (p["truth_floor"] * unit_q[d.truth_quantity]) ** 2)
+        truth_value = data["data_truth_value"]
+        truth_sd = pt.sqrt(
+            data["data_truth_stderr"] ** 2 + (p["truth_floor"] * unit_q[d.truth_quantity]) ** 2
+        )
         if len(pin):  # shared = consensus at the truth's date - offset - truth - its error
             t_err = pm.Normal("truth_error", 0.0, 1.0, dims="pinned")
             pinned = (
                 consensus[d.truth_time[pin]]
                 - offset_q[pin_q]
-                - d.truth_value[pin]
+                - truth_value[pin]
                 - truth_sd[pin] * t_err
             )
             pm.Potential(
@@ -461,7 +593,7 @@ def build_model(
                 "truth",
                 mu=latent[d.truth_time[other]],
                 sigma=truth_sd[other],
-                observed=d.truth_value[other],
+                observed=truth_value[other],
                 dims="other_truth",
             )
 
@@ -475,20 +607,20 @@ def build_model(
                 nu=_at(nu, pts),
                 mu=mu[pts],
                 sigma=sd[pts],
-                observed=d.value[pts],
+                observed=data["data_report"],
                 dims="point",
             )
         lo = np.flatnonzero(k == KIND_CODE["at_least"])
         if len(lo):  # P(report >= value) = F(-(value - mu) / sd)
-            z_lo = -(d.value[lo] - mu[lo]) / sd[lo]
+            z_lo = -(value[lo] - mu[lo]) / sd[lo]
             pm.Potential("at_least", std_t_logcdf(z_lo, _at(nu, lo)).sum())
         hi = np.flatnonzero(k == KIND_CODE["at_most"])
         if len(hi):  # P(report <= value)
-            z_hi = (d.value[hi] - mu[hi]) / sd[hi]
+            z_hi = (value[hi] - mu[hi]) / sd[hi]
             pm.Potential("at_most", std_t_logcdf(z_hi, _at(nu, hi)).sum())
         rg = np.flatnonzero(k == KIND_CODE["range"])
         if len(rg):  # P(low <= report <= high)
-            z_lo = (d.low[rg] - mu[rg]) / sd[rg]
-            z_hi = (d.high[rg] - mu[rg]) / sd[rg]
+            z_lo = (data["data_low"][rg] - mu[rg]) / sd[rg]
+            z_hi = (data["data_high"][rg] - mu[rg]) / sd[rg]
             pm.Potential("range", interval_logp(z_lo, z_hi, _at(nu, rg)).sum())
     return model

@@ -1,0 +1,125 @@
+"""Compile once per model structure: the seed example's first fit against an in-process refit.
+
+Fits the seed claims (examples/dprk_troops_2024) in a fresh process, then, in the same
+process, fits them again with every figure moved by a few per cent (same structure, new
+numbers: the compiled model is reused, see consensus.inference), then the original claims
+once more, and finally the seed fit in a new process (the on-disk numba cache warm). Prints the wall times and writes benchmarks/results/refit.json. Both numbers
+come from one run, so a loaded machine slows them alike.
+
+    python benchmarks/refit.py            # the fit settings of the quick start (4 x 1,000 draws)
+    python benchmarks/refit.py --quick    # 2 chains x 200 draws
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+from _common import machine, write_json  # noqa: E402
+
+import consensus as cs  # noqa: E402
+from consensus import inference  # noqa: E402
+
+SEED_CLAIMS = HERE.parent / "examples" / "dprk_troops_2024" / "claims.csv"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument(
+        "--no-new-process", dest="new_process", action="store_false",
+        help="skip the fit in a fresh process",
+    )  # fmt: skip
+    args = ap.parse_args()
+    kw = {"draws": 1000, "tune": 1000, "chains": 4}
+    if args.quick:
+        kw = {"draws": 200, "tune": 200, "chains": 2}
+    kw |= {"random_seed": 1, "progressbar": False}
+
+    import nutpie
+
+    compiles = []
+    real = nutpie.compile_pymc_model
+
+    def counted(*a, **k):
+        t = time.perf_counter()
+        out = real(*a, **k)
+        compiles.append(time.perf_counter() - t)
+        return out
+
+    nutpie.compile_pymc_model = counted
+
+    claims = cs.read_claims(SEED_CLAIMS)
+    # the same claims with every origin's figures moved by 0-12 % (one factor per origin, so
+    # relays of one statement stay one statement): new numbers, the same structure
+    t = claims.table
+    origin_no = t["origin"].map({o: i for i, o in enumerate(claims.origins)}).to_numpy()
+    factor = 1.0 + 0.03 * (origin_no % 5)
+    keep = ["quantity", "source", "cites", "outlet", "date", "as_of", "kind", "value", "low",
+            "high", "stderr"]  # fmt: skip
+    frame = t[keep].copy()
+    for col in ("value", "low", "high"):
+        frame[col] = frame[col] * factor
+    for col in ("date", "as_of"):
+        frame[col] = frame[col].dt.strftime("%Y-%m-%d")
+    moved = cs.read_claims(frame)
+    assert len(moved.statements) == len(claims.statements)
+
+    runs = []
+    for label, c in (("first fit", claims), ("refit, moved figures", moved), ("refit", claims)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t = time.perf_counter()
+            est = cs.fit(c, **kw)
+            wall = time.perf_counter() - t
+        med = float(est.at("dprk_troops_in_russia", ["2024-10-24"])["median"].iloc[0])
+        runs.append({"run": label, "seconds": round(wall, 2), "compilations": len(compiles),
+                     "compile_seconds": round(sum(compiles), 2),
+                     "median_2024_10_24": round(med)})  # fmt: skip
+        print(
+            f"{label:24s} {wall:7.2f} s   compilations so far {len(compiles)} "
+            f"({sum(compiles):.1f} s)   median {med:,.0f}"
+        )
+    if args.new_process:  # the seed fit in a fresh process, the disk caches (numba) now warm
+        code = (
+            "import time, warnings; warnings.simplefilter('ignore'); t0 = time.perf_counter(); "
+            "import consensus as cs; t1 = time.perf_counter(); "
+            f"cs.fit(cs.read_claims({str(SEED_CLAIMS)!r}), **{kw!r}); "
+            "print(time.perf_counter() - t1, t1 - t0)"
+        )
+        t = time.perf_counter()
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        wall = time.perf_counter() - t
+        fit_s, import_s = (float(x) for x in res.stdout.split()[-2:])
+        runs.append({"run": "new process, warm disk caches", "seconds": round(fit_s, 2),
+                     "import_seconds": round(import_s, 2), "process_seconds": round(wall, 2)})  # fmt: skip
+        print(
+            f"{'new process (fit)':24s} {fit_s:7.2f} s   import {import_s:.1f} s, process {wall:.1f} s"
+        )
+    first = runs[0]["seconds"]
+    refit = min(r["seconds"] for r in runs[1:3])
+    ratio = refit / first
+    print(f"refit / first fit = {ratio:.3f}  (target <= 0.3, ideally refit <= 3 s)")
+    write_json(
+        "refit.json",
+        {
+            "machine": machine(),
+            "settings": {k: v for k, v in kw.items() if k != "progressbar"},
+            "quick": args.quick,
+            "runs": runs,
+            "refit_over_first": round(ratio, 3),
+            "cache": inference.compile_cache_info(),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
