@@ -196,3 +196,24 @@ def test_the_model_passes_the_latent_value_through_a_pinning_truth():
     latent, shared = m.compile_fn(outs, inputs=m.value_vars, on_unused_input="ignore")(point)
     assert latent[d.truth_time] == pytest.approx(np.log([600.0, 90.0]), abs=1e-9)
     assert np.all(shared != 0)  # the gap between the consensus and the truth went into it
+
+
+def test_several_truths_of_one_quantity_build_and_observe_the_latent_value():
+    c = _claims(CLAIMS)
+    t = read_truths(
+        pd.DataFrame(
+            {
+                "quantity": ["a", "a", "b"],
+                "date": ["2024-01-02", "2024-01-04", "2024-01-04"],
+                "value": [600, 650, 90],
+            }
+        ),
+        quantities=c.quantities,
+        scales=c.scales,
+    )
+    m = cs.build_model(c.design(truths=t))
+    assert (
+        "truth_obs" in m.named_vars
+    )  # the second truth of a is an observation of its latent value
+    assert list(m.coords["pinned"]) == ["a", "b"] and len(m.coords["other_truth"]) == 1
+    assert np.isfinite(m.compile_logp()(m.initial_point()))

@@ -276,7 +276,6 @@ def coords(design: Design) -> dict[str, list]:
         "statement": list(range(design.n_statements)),
         "point": list(np.setdiff1d(np.flatnonzero(design.kind == KIND_CODE["point"]), lone)),
         "lone": [design.quantities[q] for q in design.quantity[lone]],
-        "truth": list(range(len(design.truth_quantity))),
         "pinned": [design.quantities[q] for q in design.truth_quantity[pin]],
         "other_truth": list(np.setdiff1d(np.arange(len(design.truth_quantity)), pin)),
     }
@@ -590,7 +589,7 @@ def build_model(
         )
         if len(other):  # further truths of a quantity: observations of its latent value
             pm.Normal(
-                "truth",
+                "truth_obs",
                 mu=latent[d.truth_time[other]],
                 sigma=truth_sd[other],
                 observed=truth_value[other],
