@@ -319,11 +319,10 @@ class Estimate:
             )
         src = self.sources(prob)
         high = [
-            f"{r.source} ({estimative(r.p_high)})" for r in src[src["p_high"] > 0.9].itertuples()
+            f"{r.source}: {estimative(r.p_high)}" for r in src[src["p_high"] > 0.9].itertuples()
         ]
         low = [
-            f"{r.source} ({estimative(1 - r.p_high)})"
-            for r in src[src["p_high"] < 0.1].itertuples()
+            f"{r.source}: {estimative(1 - r.p_high)}" for r in src[src["p_high"] < 0.1].itertuples()
         ]
         if self.config.reference:
             ident = f"relative to {', '.join(self.config.reference)}"
@@ -331,8 +330,8 @@ class Estimate:
             ident = "against known truths or track records"
         else:
             ident = "relative to the average origin, unless calibrated"
-        lines.append(f"Run high (P > 0.9, {ident}): {', '.join(high) or 'none'}")
-        lines.append(f"Run low (P > 0.9): {', '.join(low) or 'none'}")
+        lines.append(f"Run high (P > 0.9, {ident}): {'; '.join(high) or 'none'}")
+        lines.append(f"Run low (P > 0.9): {'; '.join(low) or 'none'}")
         if self.config.method == "nuts":
             diag = self.diagnostics
             lines.append(
