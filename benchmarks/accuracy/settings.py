@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 PARTS = ("synthetic", "emotion", "weather", "polls")
@@ -87,7 +88,8 @@ def make_settings(quick: bool) -> Settings:
         chains=2,
         target_accept=0.9,
         sim={**base_sim, "n_quantities": 3, "claims_per_quantity": 40},
-        weather_every=1,
+        # every k-th weather object; CONSENSUS_WEATHER_EVERY=k runs a subsample (the README says which)
+        weather_every=int(os.environ.get("CONSENSUS_WEATHER_EVERY", "1")),
     )
 
 
