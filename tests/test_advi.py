@@ -40,7 +40,7 @@ def test_advi_estimates_are_close_to_nuts_and_the_truth():
     rmse_advi = np.sqrt(np.mean(_log_errors(advi, sim) ** 2))
     assert rmse_nuts < 0.08, rmse_nuts
     assert rmse_advi < 0.10 and rmse_advi < rmse_nuts + 0.05, (rmse_advi, rmse_nuts)
-    assert advi.config["method"] == "advi" and advi.idata.posterior.sizes["draw"] == 4000
+    assert advi.config.method == "advi" and advi.idata.posterior.sizes["draw"] == 4000
 
 
 class _FallingLoss(pm.ADVI):
