@@ -136,7 +136,7 @@ def test_absolute_biases_recovered_from_truths_on_simulated_data():
     truths = sim.truths_at(0.15, seed=2)  # a few known values per quantity
     est = _fit(sim.claims, truths=truths, random_seed=5)
     src = est.sources(prob=0.9).set_index("source")
-    true_bias = np.exp(sim.origins.set_index("origin")["bias"])
+    true_bias = sim.origins.set_index("origin")["bias"]  # a factor on the log scale
     common = src.index.intersection(true_bias.index)
     assert len(common) == 5 and src.loc[common, "calibrated"].all()
     inside = (src.loc[common, "bias_lower"] <= true_bias[common]) & (
@@ -165,14 +165,19 @@ def test_a_track_record_narrows_an_origins_bias_interval(tmp_path):
         {"quantity": "c", "source": "B", "date": "2024-03-01", "kind": "point", "value": 80},
         {"quantity": "c", "source": "D", "date": "2024-03-02", "kind": "point", "value": 60},
     ]
-    plain = _fit(_claims(later), random_seed=2).sources().set_index("source")
+    plain = _fit(_claims(later), random_seed=2)
     carried = _fit(_claims(later), track_record=tmp_path / "first.nc", random_seed=2)
     src = carried.sources().set_index("source")
 
-    def width(s, o):
-        return np.log(s.loc[o, "bias_upper"]) - np.log(s.loc[o, "bias_lower"])
+    def width(est, o):  # 90 % interval of the origin's absolute bias (log scale)
+        b = est.idata.posterior["bias"].sel(origin=o).values.ravel()
+        return np.quantile(b, 0.95) - np.quantile(b, 0.05)
 
-    assert width(src, "A") < 0.7 * width(plain, "A")
+    # uncalibrated, A's absolute bias is only known up to the origins' unknown average; the
+    # earlier fit, calibrated by truths, carries its own (narrower) interval over: one new
+    # statement by A can only narrow it further, up to Monte Carlo error (15 %)
+    assert width(carried, "A") < 0.9 * width(plain, "A")
+    assert width(carried, "A") < 1.15 * width(first, "A")
     assert src.loc["A", "basis"] == "track record" and src.loc["A", "calibrated"]
     assert carried.config.tracked == [["A", "log"], ["B", "log"]]
 
