@@ -282,6 +282,10 @@ def test_recovery_coverage_is_nominal():
             src = est.sources(prob=prob).merge(sim.origins, left_on="source", right_on="origin")
             lo, hi, true = src["bias_lower"], src["bias_upper"], src["bias_y"]
             out += list((lo <= true) & (true <= hi))
-    assert 0.85 <= np.mean(latent) <= 0.95, np.mean(latent)
+    # at least nominal: without truths the interval also carries the origins' unknown average
+    # bias and the shared error, which this simulation (centred biases, nothing shared) does not
+    # draw, so it over-covers by design (benchmarks/README.md); the biases below are relative
+    # and are held to both bounds
+    assert np.mean(latent) >= 0.85, np.mean(latent)
     assert np.mean(bias90) >= 0.72, np.mean(bias90)
     assert 0.24 <= np.mean(bias50) <= 0.76, np.mean(bias50)

@@ -108,17 +108,18 @@ def _fit(claims, **kw):
 def test_a_truth_with_tiny_stderr_pins_the_latent_value_and_calibrates_the_origins():
     c = _claims(CLAIMS)
     truths = pd.DataFrame(
-        {"quantity": ["a"], "date": ["2024-01-03"], "value": [600.0], "stderr": [1.0]}
+        {"quantity": ["a"], "date": ["2024-01-01"], "value": [600.0], "stderr": [1.0]}
     )
     est = _fit(c, truths=truths, random_seed=3)
-    row = est.at("a", "2024-01-03").iloc[0]
+    row = est.at("a", "2024-01-01").iloc[0]
     # stderr 1 on 600 is 0.17 % on the log scale; with the truth floor (0.005 units) the
     # latent value's sd is under 0.6 %: its 90 % interval lies within ±1.5 % of 600
     assert 600 * 0.985 < row["lower"] <= row["median"] <= row["upper"] < 600 * 1.015
     src = est.sources().set_index("source")
     assert src["calibrated"].all() and (src["basis"] == "truths").all()
-    # every origin reported more than 600 on quantity a: all run high against the truth
-    assert (src["bias"] > 1.0).all()
+    # A and B said 1,000 and 1,500 on the truth's own date: against it both run high (medians;
+    # one statement each cannot tell bias from noise, so the intervals stay wide), B more
+    assert src.loc["B", "bias"] > src.loc["A", "bias"] > 1.0
 
 
 @pytest.mark.slow
