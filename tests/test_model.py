@@ -193,6 +193,9 @@ def test_a_lone_lower_bound_above_the_points_moves_the_estimate_up():
     upper bound, consistent with every point, must change nothing. The margins
     (3 %, 5 %, 10 %) are several Monte Carlo errors: posterior sd is about
     13 % of the level and ESS about 500, so the median's MC error is ~0.6 %.
+    The upper bound's "nothing changes" is checked to 3.5 %: two medians from
+    separate fits differ by ~0.85 % MC sd (4 sd), and a fifth origin also
+    widens the group's average-bias term (prior sd bias_sigma/sqrt(K)) a little.
     (With a far bound from very precise origins the Student-t errors rightly
     treat the bound as an outlier; test_one_figure_100x_off covers that.)
     """
@@ -208,7 +211,7 @@ def test_a_lone_lower_bound_above_the_points_moves_the_estimate_up():
     assert up["median"] > 1.03 * b["median"], (b["median"], up["median"])
     assert up["mean"] > 1.05 * b["mean"], (b["mean"], up["mean"])
     assert up["upper"] > 1.10 * b["upper"], (b["upper"], up["upper"])
-    assert abs(down["median"] / b["median"] - 1) < 0.02, (b["median"], down["median"])
+    assert abs(down["median"] / b["median"] - 1) < 0.035, (b["median"], down["median"])
 
 
 @pytest.mark.slow
