@@ -591,3 +591,140 @@ def test_truths_at_dates():
         s.truths_at(["2024-01-05", "2025-01-01"])
     with pytest.raises(ValueError, match="share"):
         s.truths_at(1.5)
+
+
+# ------------------------------------------------------------------ exact reports (issue 13)
+def carried_with_exact(s: Simulation) -> pd.DataFrame:
+    """Every claims row (relays too) with its statement's ``exact`` flag and the truth at its
+    as_of."""
+    rows = s.claims.assign(stmt=s.claims["id"].str.split("-r").str[0])
+    flags = s.statements[["id", "exact"]].rename(columns={"id": "stmt"})
+    rows = rows.merge(flags, on="stmt", how="left", validate="many_to_one")
+    t = s.truth.assign(as_of=s.truth["date"].dt.strftime("%Y-%m-%d"))
+    t = t[["quantity", "as_of", "value"]].rename(columns={"value": "truth"})
+    return rows.merge(t, on=["quantity", "as_of"], how="left", validate="many_to_one")
+
+
+def test_exact_prob_zero_leaves_the_output_as_before():
+    before = simulate(**ALL_ON, random_seed=11)
+    for zero in (0.0, [0.0] * 8):
+        s = simulate(**ALL_ON, exact_prob=zero, random_seed=11)
+        for name in ("claims", "truth", "origins", "shared"):
+            pd.testing.assert_frame_equal(getattr(s, name), getattr(before, name))
+        assert "exact_prob" not in s.origins.columns
+        assert len(s.statements) == 180 and not s.statements["exact"].any()
+    assert list(before.statements.columns) == ["id", "quantity", "origin", "as_of", "kind", "exact"]
+    assert set(before.statements["id"]) == set(originals(before.claims)["id"])
+
+
+def test_exact_reports_have_their_own_stream():
+    """Choosing exact statements changes neither the statements' layout nor the origins, and
+    leaves bounds and ranges (never exact) exactly as they were."""
+    a = simulate(**ALL_ON, random_seed=11)
+    b = simulate(**ALL_ON, exact_prob=0.5, random_seed=11)
+    layout = ["id", "quantity", "origin", "as_of", "kind"]
+    pd.testing.assert_frame_equal(a.statements[layout], b.statements[layout])
+    pd.testing.assert_frame_equal(a.origins, b.origins.drop(columns="exact_prob"))
+    bounds = a.claims["kind"] != "point"
+    pd.testing.assert_frame_equal(a.claims[bounds], b.claims[bounds])
+
+
+def test_exact_share_per_origin():
+    """Origin 0 is exact with probability 0.9, the others never. Its share of exact point
+    statements is binomial: within 4 sds of 0.9 (a false alarm has probability below 1e-4 for
+    any seed; with about 500 points 4 sds is about 0.05). Bounds and ranges are never exact."""
+    probs = [0.9] + [0.0] * 7
+    s = simulate(
+        n_quantities=4,
+        claims_per_quantity=500,
+        share_at_least=0.1,
+        share_at_most=0.1,
+        share_range=0.1,
+        exact_prob=probs,
+        random_seed=13,
+    )
+    st = s.statements
+    points = st[st["kind"] == "point"]
+    mine = points[points["origin"] == "origin_00"]["exact"]
+    assert len(mine) > 400
+    assert abs(mine.mean() - 0.9) < 4 * math.sqrt(0.9 * 0.1 / len(mine))
+    assert not points[points["origin"] != "origin_00"]["exact"].any()
+    assert not st[st["kind"] != "point"]["exact"].any()
+    assert s.origins["exact_prob"].tolist() == probs and s.params["exact_prob"] == probs
+    again = simulate(**json.loads(json.dumps(s.params)))
+    pd.testing.assert_frame_equal(again.claims, s.claims)
+    pd.testing.assert_frame_equal(again.statements, s.statements)
+
+
+@pytest.mark.parametrize("round_sig", [2, None])
+def test_exact_figures_are_the_rounded_truth(round_sig):
+    """Exact figures (and their relays) are the truth at as_of, with no bias, noise, shared,
+    known or projection error, and the returned truth is rounded the same way (2 significant
+    figures on the log scale), so it is literally one of the reported figures."""
+    s = simulate(
+        **ALL_ON,
+        stderr_share=0.3,
+        shared_error_sd=0.2,
+        exact_prob=0.4,
+        round_sig=round_sig,
+        random_seed=21,
+    )
+    rows = carried_with_exact(s)
+    exact = rows[rows["exact"]]
+    assert len(exact) > 30 and (exact["value"] == exact["truth"]).all()
+    assert exact["stderr"].isna().all() and (exact["kind"] == "point").all()
+    other = rows[~rows["exact"] & (rows["kind"] == "point")]
+    assert (other["value"] != other["truth"]).mean() > 0.8
+    v = s.truth["value"].to_numpy()
+    mag = 10.0 ** (np.floor(np.log10(v)) - 1)
+    assert np.isclose(v / mag, np.round(v / mag)).all() == (round_sig == 2)
+    days = s.truths_at(list(exact["as_of"].unique()))
+    assert set(exact["value"]) <= set(days["value"])
+    cs.read_claims(s.claims)  # the claims contract holds
+
+
+def test_exact_figures_on_the_identity_scale_are_whole_numbers():
+    """With a unit of 1 (noise_mean 2, round_sig 1) the truth and the exact figures are whole."""
+    kw = dict(scale="identity", level=20.0, walk_sd=0.5, noise_mean=2.0, round_sig=1)
+    s = simulate(**kw, exact_prob=0.5, random_seed=4)
+    rows = carried_with_exact(s)
+    exact = rows[rows["exact"]]
+    assert len(exact) > 30 and (exact["value"] == exact["truth"]).all()
+    assert (s.truth["value"] == np.round(s.truth["value"])).all()
+    assert s.truth["value"].nunique() > 5  # the rounded truth still moves
+
+
+def test_figures_colliding_with_an_exact_one_get_more_digits():
+    """One origin, one quantity, one day: every exact statement is the same figure (the reader
+    counts them as one statement), every other point differs from it and from each other."""
+    s = simulate(
+        n_quantities=1,
+        n_days=1,
+        n_origins=1,
+        claims_per_quantity=100,
+        noise_mean=0.05,
+        exact_prob=0.5,
+        random_seed=2,
+    )
+    rows = carried_with_exact(s)
+    exact, other = rows[rows["exact"]], rows[~rows["exact"]]
+    assert 30 < len(exact) < 70 and (exact["value"] == s.truth["value"].iloc[0]).all()
+    assert other["value"].is_unique and not other["value"].isin(exact["value"]).any()
+    assert len(cs.read_claims(s.claims).statements) == len(other) + 1
+
+
+@pytest.mark.parametrize(
+    ("exact_prob", "message"),
+    [
+        (1.5, r"between 0 and 1; origin 0's is 1.5"),
+        (-0.1, "between 0 and 1"),
+        (float("nan"), "between 0 and 1"),
+        ([0.2, 1.2, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], r"origin 1's is 1.2"),
+        ([0.5, 0.5, 0.5], r"one per origin \(n_origins=8\), got 3"),
+        ([[0.5] * 8], "one per origin"),
+        ("high", "a number or numbers, got 'high'"),
+    ],
+)
+def test_bad_exact_prob(exact_prob, message):
+    with pytest.raises(ValueError, match=message):
+        simulate(exact_prob=exact_prob)

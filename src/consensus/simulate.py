@@ -83,7 +83,24 @@ Everything is drawn on the *model scale*: ``log`` (counts; natural units are
    figure (which the claims reader would take for one statement relayed
    twice), the later one is given one more significant figure until they
    differ.
-5. **Relays.** An exact share ``relay_share`` of the statements is relayed by
+5. **Exact reports.** With ``exact_prob`` above 0, a point statement by ``o``
+   is *exact* with probability ``exact_prob[o]`` (a Bernoulli draw per
+   statement; bounds and ranges never are): its figure is the truth at its
+   ``as_of`` in natural units, rounded to the nearest by the rule of item 4,
+   with no bias, noise, shared error, known error (``stderr`` NaN) or
+   projection error, as a census figure or a timetable repeated word for
+   word. The truth the simulation returns (``truth``, ``truths_at``) is then
+   rounded by the same rule, so the truth is literally one of the reported
+   figures (the other statements still scatter around the unrounded truth,
+   which lies within half a unit in the last place of it). With
+   ``scale="identity"`` and a unit of 1 (``noise_mean=2``, ``round_sig=1``)
+   every exact figure and the truth are whole numbers. Exact figures never
+   get extra digits: another statement's figure that collides with one gets
+   them, and two exact statements by one origin about one quantity and
+   ``as_of`` are the same figure, which the claims reader counts as one
+   statement carried twice. `Simulation.statements` says which statements
+   were exact.
+6. **Relays.** An exact share ``relay_share`` of the statements is relayed by
    1 to ``max_relays`` distinct outlets (``"outlet_00"``, ..., chosen with
    Zipf-like propensity): each relay is an extra row with ``source`` and
    ``outlet`` the outlet's name, ``cites`` the origin, and the statement's
@@ -94,12 +111,14 @@ Everything is drawn on the *model scale*: ``log`` (counts; natural units are
 Ids are ``"s<statement>"`` for the
 origin's row and ``"s<statement>-r<k>"`` for its ``k``-th relay; rows are
 sorted by date. The same ``random_seed`` gives identical output; the truth,
-the origins, the statements, the relays, the known errors and the shared
-errors use separate random streams, so changing how claims are made (shares,
-relays, counts) leaves the truth and the origins' biases and noises of a seed
-unchanged (as long as ``n_quantities``, ``n_days``, ``n_origins`` and the
-truth's and origins' arguments stay the same), and adding known errors or a
-shared error leaves everything else as it was.
+the origins, the statements, the relays, the known errors, the shared errors
+and the exact reports use separate random streams, so changing how claims are
+made (shares, relays, counts) leaves the truth and the origins' biases and
+noises of a seed unchanged (as long as ``n_quantities``, ``n_days``,
+``n_origins`` and the truth's and origins' arguments stay the same), and
+adding known errors or a shared error leaves everything else as it was.
+``exact_prob=0`` (the default) gives exactly the output of versions without
+it.
 
 `Simulation.truths_at` returns the truth on chosen dates (or a seeded share of
 days) as a table of known truths for ``consensus.fit(truths=...)``.
@@ -159,14 +178,17 @@ class Simulation:
         `consensus.read_claims` reads it as is.
     truth
         ``quantity``, ``date`` (Timestamp) and ``value`` (natural units): the
-        latent truth on every day of each quantity's span.
+        latent truth on every day of each quantity's span, rounded as an exact
+        report would give it when some ``exact_prob`` is above 0.
     origins
         One row per origin: ``origin``, ``bias`` (multiplicative on the log
         scale, i.e. the model-scale bias is ``log(bias)``; additive on the
         identity scale), ``noise`` (sd on the model scale), ``heavy_tailed``
         (bool), and for information ``propensity`` (probability that a
-        statement is by this origin, before every origin is given one) and
-        ``n_statements`` (statements made, relays not counted).
+        statement is by this origin, before every origin is given one),
+        ``n_statements`` (statements made, relays not counted) and, only when
+        some is above 0 (so that tables without exact reports are as before),
+        ``exact_prob``.
     params
         Every argument used, with the seed actually drawn when
         ``random_seed`` was None (JSON-serialisable): ``simulate(**params)``
@@ -176,6 +198,11 @@ class Simulation:
         ``start`` (first ``as_of`` day of the period, ISO string) and ``error``
         (multiplicative on the log scale, additive on the identity scale, like
         ``bias``; 1 or 0 when ``shared_error_sd`` is 0).
+    statements
+        One row per statement (relays not counted), the ground truth behind
+        the claims table: ``id`` (its row's id there), ``quantity``,
+        ``origin``, ``as_of`` (ISO string), ``kind`` and ``exact`` (bool: the
+        figure is the rounded truth, module docstring item 5).
     """
 
     claims: pd.DataFrame
@@ -183,6 +210,7 @@ class Simulation:
     origins: pd.DataFrame
     params: dict
     shared: pd.DataFrame = field(default_factory=pd.DataFrame)
+    statements: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def truths_at(
         self, when: float | str | pd.Timestamp | Sequence[str | pd.Timestamp], *, seed: int = 0
@@ -353,6 +381,28 @@ def _check_arguments(p: dict) -> None:
     _check(t0 == t0.normalize(), "start must be a date (YYYY-MM-DD)")
 
 
+def _exact_probs(value: float | Sequence[float], n_origins: int) -> np.ndarray:
+    """Each origin's probability of an exact report: a number for all, or one per origin."""
+    try:
+        probs = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"exact_prob must be a number or numbers, got {value!r}") from None
+    if probs.ndim == 0:
+        probs = np.full(n_origins, float(probs))
+    _check(
+        probs.shape == (n_origins,),
+        f"exact_prob must be one number or one per origin (n_origins={n_origins}), "
+        f"got {len(probs) if probs.ndim == 1 else probs.shape}",
+    )
+    bad = np.flatnonzero(~((probs >= 0) & (probs <= 1)))  # NaN included
+    _check(
+        not len(bad),
+        "exact_prob must lie between 0 and 1; "
+        + ", ".join(f"origin {o}'s is {probs[o]}" for o in bad[:5]),
+    )
+    return probs
+
+
 def _draw_truth(rng: np.random.Generator, p: dict) -> np.ndarray:
     """(quantity, day) latent truth on the model scale, ``n_days + max_horizon_days`` days."""
     # drawn day by day (rows = days) so the first days do not depend on how long the span is
@@ -413,6 +463,11 @@ def _draw_statements(rng: np.random.Generator, p: dict, propensity: np.ndarray) 
     return _Statements(quantity, origin, day, horizon, day + horizon, kind)
 
 
+def _draw_exact(rng: np.random.Generator, probs: np.ndarray, st: _Statements) -> np.ndarray:
+    """(N,) bool: the point statements that report the truth exactly (Bernoulli per origin)."""
+    return (st.kind == 0) & (rng.random(len(st.kind)) < probs[st.origin])
+
+
 def _shared_errors(
     rng: np.random.Generator, p: dict, st: _Statements
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -462,13 +517,31 @@ def _raw_figures(
     return value, low, high
 
 
+def _identity_exponent(p: dict) -> int:
+    """Identity scale: figures are rounded to a multiple of ``10 ** _identity_exponent(p)``."""
+    return math.floor(math.log10(p["noise_mean"])) - ((p["round_sig"] or 1) - 1)
+
+
+def _truth_figures(latent: np.ndarray, p: dict, rounded: bool) -> np.ndarray:
+    """The truth in natural units, rounded as a point figure (to the nearest) if ``rounded``."""
+    x = np.exp(latent) if p["scale"] == "log" else latent.copy()
+    if not rounded:
+        return x
+    zeros = np.zeros(x.shape, dtype=np.int64)
+    return _round_figures(x, zeros, zeros, p["scale"], p["round_sig"], _identity_exponent(p))
+
+
 def _rounded_figures(
-    raw: tuple[np.ndarray, np.ndarray, np.ndarray], st: _Statements, p: dict
+    raw: tuple[np.ndarray, np.ndarray, np.ndarray], st: _Statements, p: dict, exact: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Figures rounded as reported; colliding statements of one origin get more digits."""
+    """Figures rounded as reported; colliding statements of one origin get more digits.
+
+    Exact statements (``exact``, whose raw figure is the rounded truth) never do: rounding
+    leaves their figure as it is, and a statement colliding with one gets the digits.
+    """
     raw_value, raw_low, raw_high = raw
     N, round_sig = len(st.kind), p["round_sig"]
-    k_id = math.floor(math.log10(p["noise_mean"])) - ((round_sig or 1) - 1)
+    k_id = _identity_exponent(p)
     # points round to the nearest (mode 0), lower bounds down (1), upper bounds up (2)
     value_mode = np.select([st.kind == 1, st.kind == 2], [1, 2], 0)
     extra = np.zeros(N, dtype=np.int64)
@@ -484,12 +557,14 @@ def _rounded_figures(
     value, low, high = rounded(np.arange(N))
     # distinct statements must stay distinct: the same origin, quantity, as_of and figure would
     # read as one statement relayed; the later one gets one more digit until they differ
+    first = np.argsort(~exact, kind="stable")  # exact ones first: the others are "later"
     for _ in range(_MAX_EXTRA_DIGITS + 2):
         key = pd.DataFrame(
             {"q": st.quantity, "o": st.origin, "a": st.as_of, "k": st.kind, "v": value}
             | {"l": low, "h": high}
         )
-        dup = np.flatnonzero(key.duplicated().to_numpy())
+        dup = first[key.iloc[first].duplicated().to_numpy()]
+        dup = dup[~exact[dup]]
         if not len(dup):
             break
         extra[dup] += 1
@@ -528,6 +603,26 @@ def _names(prefix: str, n: int) -> list[str]:
     return [f"{prefix}{i:0{max(2, len(str(n - 1)))}d}" for i in range(n)]
 
 
+def _statement_ids(n: int) -> pd.Series:
+    """``"s<statement>"``, zero-padded to one width."""
+    return "s" + pd.Series(np.arange(n)).astype(str).str.zfill(len(str(n - 1)))
+
+
+def _statements_table(st: _Statements, exact: np.ndarray, p: dict) -> pd.DataFrame:
+    """`Simulation.statements`: one row per statement, with whether it is exact."""
+    iso = pd.date_range(p["start"], periods=int(st.as_of.max()) + 1, freq="D")
+    return pd.DataFrame(
+        {
+            "id": _statement_ids(len(st.kind)).to_numpy(),
+            "quantity": _take([f"q{i}" for i in range(int(p["n_quantities"]))], st.quantity),
+            "origin": _take(_names("origin_", int(p["n_origins"])), st.origin),
+            "as_of": _take(iso.strftime("%Y-%m-%d"), st.as_of),
+            "kind": _take(_KINDS, st.kind),
+            "exact": exact,
+        }
+    )
+
+
 def _claims_table(
     st: _Statements,
     figures: tuple[np.ndarray, np.ndarray, np.ndarray],
@@ -549,8 +644,7 @@ def _claims_table(
     q_names = [f"q{i}" for i in range(int(p["n_quantities"]))]
     o_names = _names("origin_", n_o)
     out_names = _names("outlet_", int(p["n_outlets"]))
-    ws = len(str(N - 1))
-    st_ids = "s" + pd.Series(np.arange(N)).astype(str).str.zfill(ws)
+    st_ids = _statement_ids(N)
     rel_ids = (
         st_ids.take(rel.stmt).reset_index(drop=True) + "-r" + pd.Series(rel.number).astype(str)
     )
@@ -610,6 +704,7 @@ def simulate(
     stderr_sd: float = 0.1,
     shared_error_sd: float = 0.0,
     shared_error_days: int | None = None,
+    exact_prob: float | Sequence[float] = 0.0,
     random_seed: int | None = None,
 ) -> Simulation:
     """Simulate claims about quantities that change over time, with the truth behind them.
@@ -702,18 +797,25 @@ def simulate(
     shared_error_days
         None: one shared error per quantity. A number of days: one per
         quantity and block of that many days of ``as_of``.
+    exact_prob
+        Probability that a point statement reports the truth exactly (rounded
+        as the other figures, module docstring item 5): one number for every
+        origin, or one per origin (``n_origins`` numbers), each in [0, 1].
+        Above 0 for any origin, the returned truth is rounded the same way.
     random_seed
         Seed of the random numbers; None draws one (recorded in ``params``).
 
     Returns
     -------
     Simulation
-        ``claims``, ``truth``, ``origins``, ``params`` and ``shared``.
+        ``claims``, ``truth``, ``origins``, ``params``, ``shared`` and
+        ``statements``.
 
     Raises
     ------
     ValueError
-        For arguments out of range.
+        For arguments out of range, ``exact_prob`` among them (naming the
+        origin whose probability is out of range).
 
     Examples
     --------
@@ -724,14 +826,16 @@ def simulate(
     """
     params = {k: v for k, v in locals().items()}
     _check_arguments(params)
+    probs = _exact_probs(exact_prob, int(n_origins))
+    params["exact_prob"] = float(probs[0]) if np.ndim(exact_prob) == 0 else probs.tolist()
     params["start"] = pd.Timestamp(start).strftime("%Y-%m-%d")
     if random_seed is None:
         random_seed = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
     params["random_seed"] = int(random_seed)
-    # one stream per step; the first four are those of earlier versions, so old seeds still
-    # give the same claims
-    rng_truth, rng_origins, rng_st, rng_relay, rng_se, rng_shared = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(int(random_seed)).spawn(6)
+    # one stream per step; the first ones are those of earlier versions (spawn(k) begins with
+    # spawn(k - 1)'s streams), so old seeds still give the same claims
+    rng_truth, rng_origins, rng_st, rng_relay, rng_se, rng_shared, rng_exact = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(int(random_seed)).spawn(7)
     )
     is_log = scale == "log"
     p = params
@@ -739,6 +843,8 @@ def simulate(
     latent = _draw_truth(rng_truth, p)  # (quantity, day)
     org = _draw_origins(rng_origins, p)
     st = _draw_statements(rng_st, p, org.propensity)
+    exact = _draw_exact(rng_exact, probs, st)
+    truth_grid = _truth_figures(latent, p, rounded=bool(probs.any()))  # natural units
     bias = org.bias
     present = np.bincount(st.origin, minlength=len(bias)) > 0
     if zero_sum_bias:
@@ -752,13 +858,15 @@ def simulate(
     proj_err = projection_sd * np.sqrt(st.horizon / 30.0) * rng_st.standard_normal(N)
     y = latent[st.quantity, st.as_of] + bias[st.origin] + org.noise[st.origin] * e + proj_err
     eta, period = _shared_errors(rng_shared, p, st)
-    se = _known_errors(rng_se, p, N)
+    se = np.where(exact, 0.0, _known_errors(rng_se, p, N))
     if shared_error_sd > 0:
         y = y + eta[st.quantity, period]
     if stderr_share > 0:
         y = y + se * rng_se.standard_normal(N)
     u1, u2 = rng_st.random(N), rng_st.random(N)
-    figures = _rounded_figures(_raw_figures(y, st.kind, u1, u2, p), st, p)
+    raw_value, raw_low, raw_high = _raw_figures(y, st.kind, u1, u2, p)
+    raw_value[exact] = truth_grid[st.quantity[exact], st.as_of[exact]]  # already rounded
+    figures = _rounded_figures((raw_value, raw_low, raw_high), st, p, exact)
 
     # the known error in natural units, by the delta method at the reported figure
     value, low, high = figures
@@ -771,12 +879,11 @@ def simulate(
     n_q, n_o = int(n_quantities), int(n_origins)
     T = max(int(n_days), int(st.as_of.max()) + 1)
     q_names = [f"q{i}" for i in range(n_q)]
-    lat = latent[:, :T]
     truth = pd.DataFrame(
         {
             "quantity": _take(q_names, np.repeat(np.arange(n_q), T)),
             "date": np.tile(pd.date_range(params["start"], periods=T, freq="D"), n_q),
-            "value": (np.exp(lat) if is_log else lat).ravel(),
+            "value": truth_grid[:, :T].ravel(),
         }
     )
     origins = pd.DataFrame(
@@ -789,6 +896,8 @@ def simulate(
             "n_statements": np.bincount(st.origin, minlength=n_o),
         }
     )
+    if probs.any():
+        origins["exact_prob"] = probs
     block = int(shared_error_days) if shared_error_days is not None else 0
     starts = pd.date_range(params["start"], periods=eta.shape[1], freq=f"{max(block, 1)}D")
     shared = pd.DataFrame(
@@ -799,4 +908,11 @@ def simulate(
         }
     )
     params = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in params.items()}
-    return Simulation(claims=claims, truth=truth, origins=origins, params=params, shared=shared)
+    return Simulation(
+        claims=claims,
+        truth=truth,
+        origins=origins,
+        params=params,
+        shared=shared,
+        statements=_statements_table(st, exact, p),
+    )
