@@ -155,8 +155,9 @@ def test_absolute_biases_recovered_from_truths_on_simulated_data():
 def test_a_track_record_narrows_an_origins_bias_interval(tmp_path):
     first = _fit(
         _claims(CLAIMS),
+        # on the dates A reported, so that its bias against them is not confounded with the walk
         truths=pd.DataFrame(
-            {"quantity": ["a", "b"], "date": ["2024-01-03"] * 2, "value": [700.0, 150.0]}
+            {"quantity": ["a", "b"], "date": ["2024-01-01", "2024-01-03"], "value": [700.0, 150.0]}
         ),
         random_seed=1,
     )
@@ -174,11 +175,13 @@ def test_a_track_record_narrows_an_origins_bias_interval(tmp_path):
         b = est.idata.posterior["bias"].sel(origin=o).values.ravel()
         return np.quantile(b, 0.95) - np.quantile(b, 0.05)
 
-    # uncalibrated, A's absolute bias is only known up to the origins' unknown average; the
-    # earlier fit, calibrated by truths, carries its own (narrower) interval over: one new
-    # statement by A can only narrow it further, up to Monte Carlo error (15 %)
-    assert width(carried, "A") < 0.9 * width(plain, "A")
-    assert width(carried, "A") < 1.15 * width(first, "A")
+    # the earlier fit, calibrated by truths, carries A's bias interval over as its prior; one
+    # new statement by A can only narrow it (measured: 0.55 -> 0.43; Monte Carlo error of a
+    # 90 % width from 800 draws is about 5 %). An uncalibrated fit's width is no yardstick:
+    # it is set by the prior on the origins' unknown average bias, not by evidence (0.50 here)
+    assert width(carried, "A") < width(first, "A")
+    assert width(plain, "A") > 0  # and the plain fit says "relative", not "track record"
+    assert plain.sources().set_index("source").loc["A", "basis"] == "relative"
     assert src.loc["A", "basis"] == "track record" and src.loc["A", "calibrated"]
     assert carried.config.tracked == [["A", "log"], ["B", "log"]]
 

@@ -33,6 +33,7 @@ class FitConfig:
     target_accept: float = 0.9
     random_seed: int | None = None
     advi_iterations: int | None = None
+    exact: list[str] = field(default_factory=list)  # quantities fitted as exact-or-wrong
     format_version: int = FORMAT_VERSION
     consensus_version: str = ""
 

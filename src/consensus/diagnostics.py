@@ -84,7 +84,10 @@ def _monitored(posterior: xr.Dataset) -> list[str]:
         "bias_sigma",
         "shared_sigma",
         "nu",
+        "exact_prob",
     )
+    if "latent_continuous" in posterior:  # exact fits: the sampled value, not the chosen figures
+        names = ("latent_continuous",) + names[1:]
     # empty variables (no quantity walks when each has one date) have nothing to diagnose
     return [v for v in names if v in posterior and posterior[v].isel(chain=0, draw=0).size > 0]
 

@@ -179,7 +179,9 @@ class Estimate:
         (median root-mean-square report error on the model scale,
         sqrt(bias² + noise²)), ``basis`` (what the bias is measured against:
         ``"truths"``, ``"reference"``, ``"track record"`` or ``"relative"``,
-        the average origin of its group), ``calibrated`` (True unless
+        the average origin of its group), ``exact_prob`` (only in fits with
+        exact-or-wrong claims: median probability that its point claim is the
+        truth as reported), ``calibrated`` (True unless
         ``basis`` is ``"relative"``), ``bias_estimated`` (False where the bias
         is fixed rather than learned: a reference origin, or an uncalibrated
         origin alone in its group; ``p_high`` is then NaN) and ``rank`` (1 =
@@ -196,6 +198,7 @@ class Estimate:
         d = self.design
         absolute, relative = self._draws("bias"), self._draws("bias_relative")
         noise = self._draws("noise")
+        exact = self._draws("exact_prob") if "exact_prob" in self.idata.posterior else None
         st = self.claims_data.statements
         st_scale = d.quantity_scale[d.quantity]
         a = (1 - prob) / 2
@@ -232,6 +235,7 @@ class Estimate:
                         "noise_upper": float(np.quantile(nn, 1 - a)),
                         "error": float(np.median(err)),
                         "basis": how,
+                        **({} if exact is None else {"exact_prob": float(np.median(exact[:, o]))}),
                         "calibrated": how != "relative",
                         "bias_estimated": estimated,
                         "_ranked": estimated or name in reference,
@@ -241,11 +245,46 @@ class Estimate:
         df["rank"] = df["error"].where(df.pop("_ranked")).rank(method="min").astype("Int64")
         return df.sort_values(["rank", "source"], na_position="last").reset_index(drop=True)
 
+    def candidates(self, quantity: str) -> pd.DataFrame:
+        """Each claimed figure's posterior probability of being the truth, per date.
+
+        Only for quantities fitted as exact-or-wrong (`fit(exact=...)`). Rows:
+        ``date``, ``candidate`` (the figure as text, or ``"other"``: the truth
+        is none of them), ``value`` (NaN for other), ``probability`` (summing
+        to 1 per date) and ``statements`` (how many statements gave it),
+        most probable first within each date.
+        """
+        q = self._quantity_index(quantity)
+        if quantity not in self.config.exact or "candidates" not in self.idata.children:
+            raise ValueError(
+                f"{quantity!r} was not fitted as exact-or-wrong; fit with exact=True or "
+                f"exact=[{quantity!r}] (exact quantities of this fit: {self.config.exact})"
+            )
+        t = self.idata["candidates"].to_dataset().to_dataframe().reset_index(drop=True)
+        t = t[t["quantity"] == self.design.quantities[q]].drop(columns="quantity")
+        t["candidate"] = [
+            "other" if np.isnan(v) else f"{v:.12g}" for v in t["value"].to_numpy(dtype=float)
+        ]
+        t = t.sort_values(["date", "probability"], ascending=[True, False], ignore_index=True)
+        return t[["date", "candidate", "value", "probability", "statements"]]
+
+    def shared_figures(self, min_common: int = 5) -> pd.DataFrame:
+        """Origin pairs by how often they give identical figures: a hint of copying.
+
+        See `consensus.exact.shared_figures`.
+        """
+        from .exact import shared_figures
+
+        return shared_figures(self.claims_data, min_common)
+
     def _statement_predictive(self, max_draws: int = 1000) -> tuple[np.ndarray, np.ndarray]:
         """(draws, N) location and scale of each statement's report, on the model scale."""
         d = self.design
         names = ("latent", "shared", "bias", "noise", "projection_sigma")
-        draws = {k: self._draws(k) for k in names}
+        sampled = (
+            {"latent": "latent_continuous"} if "latent_continuous" in self.idata.posterior else {}
+        )
+        draws = {k: self._draws(sampled.get(k, k)) for k in names}
         step = max(1, len(draws["latent"]) // max_draws)
         draws = {k: v[::step] for k, v in draws.items()}
         s = d.quantity_scale[d.quantity]

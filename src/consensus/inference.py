@@ -33,6 +33,7 @@ from .config import FORMAT_VERSION, FitConfig
 from .design import Design
 from .errors import ConvergenceWarning, OneSidedWarning
 from .estimate import Estimate
+from .exact import ExactDesign, exact_design, exact_quantities, resolve
 from .model import (
     DATA_NAMES,
     TrackPrior,
@@ -76,6 +77,7 @@ def fit(
     progressbar: bool = True,
     cores: int | None = None,
     advi_iterations: int = 20_000,
+    exact: bool | str | Sequence[str] | None = "auto",
 ) -> Estimate:
     """Fit the consensus model to claims.
 
@@ -132,6 +134,17 @@ def fit(
         Parallel chains for the ``pymc`` sampler (default: PyMC's choice).
     advi_iterations
         Optimisation steps of the first stage of ``method="advi"``.
+    exact
+        Whether point claims are *exact or wrong* (`consensus.exact`): each is
+        the truth as reported, up to the rounding it shows, or an error from
+        the usual error model, with a per-origin probability of reporting
+        exactly, pooled across origins. For web and records data where the
+        truth is one of the claimed figures. ``"auto"`` (default): on for the
+        quantities of a scale group where most dates' top figure is given by
+        several origins; ``True``/``False``: on/off for every quantity; a list:
+        those quantities. Quantities with known truths are left out (the truth
+        is known). `Estimate.candidates` then gives each claimed figure's
+        probability of being the truth.
 
     Returns
     -------
@@ -161,6 +174,7 @@ def fit(
         else read_truths(truths, quantities=claims.quantities, scales=claims.scales)
     )
     design = claims.design(freq=freq, truths=truth_table)
+    ex = exact_design(claims, design, exact_quantities(claims, design, exact))
     _warn_one_sided(design)
     track = None if track_record is None else track_prior(design, track_record)
     config = FitConfig(
@@ -183,17 +197,27 @@ def fit(
         target_accept=target_accept,
         random_seed=random_seed,
         advi_iterations=advi_iterations if method == "advi" else None,
+        exact=[] if ex is None else ex.quantities,
         format_version=FORMAT_VERSION,
         consensus_version=_version(),
     )
     if method == "nuts" and sampler == "nutpie" and _pm_sample_is_pymcs():
         raw = _sample_nutpie_cached(
-            design, prior_values, reference, track, config, progressbar=progressbar, cores=cores
+            design,
+            prior_values,
+            reference,
+            track,
+            config,
+            exact=ex,
+            progressbar=progressbar,
+            cores=cores,
         )
     else:
-        model = build_model(design, prior_values, reference, track)
+        model = build_model(design, prior_values, reference, track, ex)
         raw = _sample(model, config, progressbar=progressbar, cores=cores)
     idata = label_posterior(raw, design)
+    if ex is not None:
+        idata = _resolve_exact(idata, design, ex, prior_values, random_seed)
     est = Estimate(idata=idata, claims=claims, config=config, truths=truth_table, design=design)
     if method == "nuts":
         diag = est.diagnostics
@@ -207,6 +231,22 @@ def fit(
                 stacklevel=2,
             )
     return est
+
+
+def _resolve_exact(
+    idata: xr.DataTree, design: Design, ex: ExactDesign, priors: dict, seed: int | None
+) -> xr.DataTree:
+    """The exact cells' truth drawn among their candidates; the candidates' table as a group."""
+    post, table = resolve(
+        idata.posterior.to_dataset(),
+        design,
+        ex,
+        nu=priors["nu"] if priors["nu"] > 0 else None,
+        noise_floor=priors["noise_floor"],
+        seed=seed,
+    )
+    groups = {n: idata[n].to_dataset() for n in idata.children if n != "posterior"}
+    return xr.DataTree.from_dict({"posterior": post, **groups, "candidates": table})
 
 
 def _warn_one_sided(design: Design) -> None:
@@ -316,6 +356,9 @@ KEEP = (
     "noise_spread",
     "projection_sigma",
     "level_z",
+    "exact_prob",
+    "exact_mu",
+    "exact_spread",
 )
 KEEP_STATS = ("diverging", "tree_depth", "depth", "n_steps", "step_size", "energy", "lp")
 
@@ -374,7 +417,9 @@ def _pm_sample_is_pymcs() -> bool:
     return pm.sample is mcmc.sample
 
 
-def _compiled_for(key: str, design: Design, priors, reference, track) -> tuple[_Compiled, bool]:
+def _compiled_for(
+    key: str, design: Design, priors, reference, track, exact=None
+) -> tuple[_Compiled, bool]:
     """The cached compiled model of ``key``, or a new one (compiled and cached): (entry, hit)."""
     with _CACHE_LOCK:
         entry = _CACHE.get(key)
@@ -383,7 +428,7 @@ def _compiled_for(key: str, design: Design, priors, reference, track) -> tuple[_
             return entry, True
     import nutpie
 
-    model = build_model(design, priors, reference, track)
+    model = build_model(design, priors, reference, track, exact)
     keep = [v for v in KEEP if v in model.named_vars]
     entry = _Compiled(model, nutpie.compile_pymc_model(model, backend="numba", var_names=keep))
     with _CACHE_LOCK:
@@ -400,6 +445,7 @@ def _sample_nutpie_cached(
     track: TrackPrior | None,
     config: FitConfig,
     *,
+    exact: ExactDesign | None = None,
     progressbar: bool,
     cores: int | None,
 ) -> xr.DataTree:
@@ -411,8 +457,8 @@ def _sample_nutpie_cached(
     import nutpie
     from pymc.progress_bar import NutpieProgressBarManager
 
-    key = structure_key(design, priors, reference, track, "nutpie", "numba", KEEP)
-    entry, hit = _compiled_for(key, design, priors, reference, track)
+    key = structure_key(design, priors, reference, track, "nutpie", "numba", KEEP, exact=exact)
+    entry, hit = _compiled_for(key, design, priors, reference, track, exact)
     numbers = model_data(design, track)
     seed = (
         None

@@ -25,6 +25,7 @@ import pytensor.tensor as pt
 from .claims import KIND_CODE
 from .design import Design
 from .errors import UnknownNameError
+from .exact import ExactDesign, Tensors, cell_table
 
 #: Default priors, every one overridable by name through ``fit(priors={...})``.
 #: Scales are in units of the data's spread (``Design.unit``), times in days.
@@ -62,6 +63,12 @@ DEFAULT_PRIORS: dict[str, float] = {
     "shared_sd": 1.0,
     # floor of a known truth's error sd (truths are exact up to this)
     "truth_floor": 0.005,
+    # exact-or-wrong claims (`fit(exact=...)`, consensus.exact): the probability that origin o
+    # reports the truth exactly is sigmoid(exact_mu + exact_spread * z_o), pooled like the
+    # noise: exact_mu ~ Normal(0, exact_level_sd) (a priori half of the claims), exact_spread ~
+    # HalfNormal(exact_pool_sd)
+    "exact_level_sd": 1.5,
+    "exact_pool_sd": 1.0,
 }
 
 
@@ -363,6 +370,7 @@ def structure_key(
     reference: Sequence[str] | None = None,
     track: TrackPrior | None = None,
     *extra: object,
+    exact: ExactDesign | None = None,
 ) -> str:
     """A hash of everything that shapes `build_model`'s graph, but not of `model_data`.
 
@@ -392,6 +400,7 @@ def structure_key(
         arrays += [track.tracked, np.isfinite(track.log_shared_mean)]
     else:
         arrays += [np.zeros(0)]
+    arrays += exact.arrays() if exact is not None else [np.zeros(1)]
     for a in arrays:
         a = np.ascontiguousarray(a)
         h.update(repr((a.dtype.str, a.shape)).encode())
@@ -405,6 +414,7 @@ def build_model(
     priors: Mapping[str, float] | None = None,
     reference: Sequence[str] | None = None,
     track: TrackPrior | None = None,
+    exact: ExactDesign | None = None,
 ) -> pm.Model:
     """Build the consensus model.
 
@@ -418,6 +428,8 @@ def build_model(
         Origins assumed unbiased (bias exactly 0).
     track
         Priors from an earlier fit's posterior for the origins it knew.
+    exact
+        Cells whose point claims are each exact or wrong (`consensus.exact`).
 
     Returns
     -------
@@ -622,4 +634,29 @@ def build_model(
             z_lo = (data["data_low"][rg] - mu[rg]) / sd[rg]
             z_hi = (data["data_high"][rg] - mu[rg]) / sd[rg]
             pm.Potential("range", interval_logp(z_lo, z_hi, _at(nu, rg)).sum())
+
+        # --- exact-or-wrong point claims: which candidate is the truth, marginalised
+        if exact is not None:
+            ex_mu = pm.Normal("exact_mu", 0.0, p["exact_level_sd"])
+            ex_spread = pm.HalfNormal("exact_spread", p["exact_pool_sd"])
+            ex_z = pm.Normal("exact_z", 0.0, 1.0, dims="origin")
+            prob = pm.Deterministic(
+                "exact_prob", pm.math.sigmoid(ex_mu + ex_spread * ex_z), dims="origin"
+            )
+            i = exact.statement
+            t0 = consensus - offset_q[d.grid_quantity]  # the truth before the shared error
+            q_cell = d.grid_quantity[exact.cell_time]
+            table, log_wrong = cell_table(
+                Tensors(),
+                exact,
+                t0[exact.cell_time],
+                shared_sigma[d.quantity_scale[q_cell]],
+                mu[i],
+                sd[i],
+                _at(nu, i),
+                prob[d.origin[i]],
+            )
+            # the report term holds each claim's density; exact cells take their bins' probability
+            log_f = pm.logp(pm.StudentT.dist(nu=_at(nu, i), mu=mu[i], sigma=sd[i]), value[i])
+            pm.Potential("exact", (log_wrong - log_f).sum() + pt.logsumexp(table, axis=1).sum())
     return model

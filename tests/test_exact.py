@@ -1,0 +1,283 @@
+"""Exact-value data (issue 13): the exact-or-wrong likelihood, its candidates, the auto switch.
+
+The likelihood is checked against brute-force integration over the truth; the
+candidates' table and the saved file with mocked sampling; recovery of each
+origin's exact-report probability with real sampling (slow).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytest
+from pymc.testing import mock_sample
+from scipy import special, stats
+
+import consensus as cs
+from consensus.exact import (
+    Arrays,
+    ExactDesign,
+    cell_table,
+    exact_design,
+    exact_quantities,
+    rounding_unit,
+    shared_figures,
+)
+
+SEED = Path(__file__).parents[1] / "examples" / "dprk_troops_2024" / "claims.csv"
+
+
+def _exact_claims(
+    probs, n_quantities=60, noise=4.0, seed=0, every=True
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every origin reports every quantity once: the truth (prob[o]) or truth + bias + noise.
+
+    Whole numbers on the identity scale; the truth is a whole number too, so an
+    exact report is literally the truth.
+    """
+    rng = np.random.default_rng(seed)
+    probs = np.asarray(probs)
+    bias = rng.normal(0.0, 1.0, len(probs))
+    truth = np.round(rng.normal(50.0, 10.0, n_quantities))
+    rows = []
+    for q in range(n_quantities):
+        for o, p in enumerate(probs):
+            if not every and rng.random() < 0.5:
+                continue
+            exact = rng.random() < p
+            v = truth[q] if exact else np.round(truth[q] + bias[o] + noise * rng.normal())
+            rows.append([f"q{q:02d}", f"o{o}", "2024-01-01", "point", v])
+    cols = ["quantity", "source", "date", "kind", "value"]
+    return pd.DataFrame(rows, columns=cols), truth
+
+
+# ---------------------------------------------------------------- the likelihood, no sampling
+def _one_cell(values, candidates, r=1.0):
+    values, candidates = np.asarray(values, float), np.asarray(candidates, float)
+    return ExactDesign(
+        quantities=["q"],
+        statement=np.arange(len(values)),
+        candidate=np.searchsorted(candidates, values),
+        cell=np.zeros(len(candidates), dtype=int),
+        slot=np.arange(1, len(candidates) + 1),
+        value=candidates,
+        model_value=candidates,
+        low=candidates - r / 2,
+        high=candidates + r / 2,
+        cell_time=np.zeros(1, dtype=int),
+    )
+
+
+@pytest.mark.parametrize("pi,sigma", [(0.6, 0.7), (0.05, 2.0), (0.95, 0.2)])
+def test_marginal_equals_brute_force_integration_over_the_truth(pi, sigma):
+    """The closed form sums over "which candidate is the truth" exactly.
+
+    Brute force: integrate over the truth T ~ N(t0, sigma) the product over
+    claims of pi * [T rounds to the claim] + (1 - pi) * P(error lands in the
+    claim's bin). Agreement to 1e-3 in log (the grid's trapezoid error).
+    """
+    values = [45, 45, 45, 45, 47, 43, 46]
+    ex = _one_cell(values, [43, 45, 46, 47])
+    t0, mu, sd, nu = 45.3, 45.1, 1.5, 4.0
+    n = len(values)
+    table, log_wrong = cell_table(
+        Arrays(),
+        ex,
+        np.array([t0]),
+        np.array([sigma]),
+        np.full(n, mu),
+        np.full(n, sd),
+        nu,
+        np.full(n, pi),
+    )
+    closed = special.logsumexp(table, axis=-1).sum() + log_wrong.sum()
+    t = np.linspace(t0 - 10 * sigma, t0 + 10 * sigma, 400_001)
+    v = np.asarray(values, float)
+    p_err = stats.t.cdf(v + 0.5, nu, mu, sd) - stats.t.cdf(v - 0.5, nu, mu, sd)
+    lik = np.ones_like(t)
+    for vi, pe in zip(v, p_err, strict=True):
+        lik *= pi * (np.round(t) == vi) + (1 - pi) * pe
+    brute = np.log(np.trapezoid(lik * stats.norm.pdf(t, t0, sigma), t))
+    assert closed == pytest.approx(brute, abs=1e-3)
+
+
+def test_with_no_exact_reports_the_term_is_the_error_model_alone():
+    """pi = 0: every row's log-sum is 0 and each claim's term is its bin's error probability."""
+    ex = _one_cell([10, 12, 12], [10, 12])
+    n = 3
+    with np.errstate(divide="ignore"):  # log(pi) = -inf: no claim can be exact
+        table, log_wrong = cell_table(
+            Arrays(),
+            ex,
+            np.array([11.0]),
+            np.array([1.0]),
+            np.full(n, 11.0),
+            np.full(n, 2.0),
+            4.0,
+            np.zeros(n),
+        )
+    assert special.logsumexp(table, axis=-1) == pytest.approx([0.0], abs=1e-9)
+    want = np.log(
+        stats.t.cdf([10.5, 12.5, 12.5], 4, 11, 2) - stats.t.cdf([9.5, 11.5, 11.5], 4, 11, 2)
+    )
+    np.testing.assert_allclose(log_wrong, want, rtol=1e-9)
+
+
+# ---------------------------------------------------------------- candidates and bins
+def test_rounding_unit_is_what_most_figures_show():
+    assert rounding_unit(np.array([12000, 3000, 2000, 10000])) == 1000
+    assert rounding_unit(np.array([48, 51, 50, 49.5])) == 1  # three of four are whole
+    assert rounding_unit(np.array([30.06, 30.1, 29.95])) == pytest.approx(0.01)
+
+
+def test_candidates_are_distinct_figures_with_bins_that_never_overlap():
+    df = pd.DataFrame(
+        [
+            ["q", "A", "2024-01-01", "point", 48.0],
+            ["q", "B", "2024-01-01", "point", 48.0],
+            ["q", "C", "2024-01-01", "point", 48.2],
+            ["q", "D", "2024-01-01", "point", 50.0],
+            ["q", "E", "2024-01-01", "point", 51.0],
+        ],
+        columns=["quantity", "source", "date", "kind", "value"],
+    )
+    claims = cs.read_claims(df).with_scales("identity")
+    d = claims.design(freq=None)
+    ex = exact_design(claims, d, ["q"])
+    assert ex is not None
+    np.testing.assert_array_equal(ex.value, [48.0, 48.2, 50.0, 51.0])
+    np.testing.assert_array_equal(ex.candidate, [0, 0, 1, 2, 3])  # A and B say the same figure
+    # whole-number rounding: +-0.5, cut at the midpoint between 48 and 48.2 and at 50.5
+    np.testing.assert_allclose(ex.low, [47.5, 48.1, 49.5, 50.5])
+    np.testing.assert_allclose(ex.high, [48.1, 48.7, 50.5, 51.5])
+    assert (ex.low[1:] >= ex.high[:-1] - 1e-12).all()
+
+
+def test_auto_switches_on_where_origins_agree_and_stays_off_for_the_seed():
+    agreeing, _ = _exact_claims([0.95, 0.9, 0.9, 0.8, 0.0], n_quantities=8)
+    claims = cs.read_claims(agreeing).with_scales("identity")
+    assert exact_quantities(claims, claims.design(freq=None), "auto") == claims.quantities
+    noisy, _ = _exact_claims([0.0] * 5, n_quantities=6, noise=8.0)
+    claims = cs.read_claims(noisy).with_scales("identity")
+    assert exact_quantities(claims, claims.design(freq=None), "auto") == []
+    seed = cs.read_claims(SEED).with_scales("log")
+    assert exact_quantities(seed, seed.design(freq=None), "auto") == []
+
+
+def test_exact_setting_is_checked():
+    claims = cs.read_claims(SEED).with_scales("log")
+    d = claims.design(freq=None)
+    assert exact_quantities(claims, d, False) == []
+    assert exact_quantities(claims, d, True) == d.quantities
+    with pytest.raises(cs.UnknownNameError, match="not a quantity"):
+        exact_quantities(claims, d, ["no such thing"])
+
+
+def test_shared_figures_ranks_pairs_that_copy():
+    rows = []
+    for q in range(10):
+        rows += [
+            [f"q{q}", "A", "2024-01-01", "point", 100 + q],
+            [f"q{q}", "B", "2024-01-01", "point", 100 + q],  # copies A
+            [f"q{q}", "C", "2024-01-01", "point", 200 + 7 * q],
+        ]
+    df = pd.DataFrame(rows, columns=["quantity", "source", "date", "kind", "value"])
+    t = shared_figures(cs.read_claims(df))
+    first = t.iloc[0]
+    assert {first["origin_a"], first["origin_b"]} == {"A", "B"}
+    assert first["identical"] == 10 and first["share"] == 1.0
+    assert (t["share"].iloc[1:] == 0).all()
+
+
+# ---------------------------------------------------------------- plumbing, sampling mocked
+@pytest.fixture
+def mocked(monkeypatch):
+    monkeypatch.setattr(
+        pm,
+        "sample",
+        lambda *a, **k: mock_sample(draws=30, chains=2, random_seed=k.get("random_seed")),
+    )
+
+
+def test_candidates_sum_to_one_with_other_and_survive_saving(mocked, tmp_path):
+    df, _ = _exact_claims([0.9, 0.8, 0.5, 0.0], n_quantities=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cs.ConvergenceWarning)
+        est = cs.fit(df, scales="identity", exact=True, random_seed=2, progressbar=False)
+    assert est.config.exact == ["q00", "q01", "q02"]
+    for q in est.quantities:
+        c = est.candidates(q)
+        assert list(c.columns) == ["date", "candidate", "value", "probability", "statements"]
+        assert c.groupby("date")["probability"].sum().to_numpy() == pytest.approx(1.0)
+        assert (
+            "other" in set(c["candidate"])
+            and c.loc[c["candidate"] == "other", "value"].isna().all()
+        )
+        said = df[df["quantity"] == q]["value"].drop_duplicates()
+        assert set(c["value"].dropna()) == set(said)
+        # the truth's draws are the chosen candidates (or the continuous value for other)
+        lat = est.idata.posterior["latent"].values.ravel()
+        assert np.isin(est._latent(q)[0].ravel(), np.r_[said.to_numpy(), lat]).all()
+    assert "exact_prob" in est.sources().columns
+    path = tmp_path / "fit.nc"
+    est.to_netcdf(path)
+    back = cs.load(path)
+    pd.testing.assert_frame_equal(back.candidates("q00"), est.candidates("q00"))
+    pd.testing.assert_frame_equal(back.trajectory("q00"), est.trajectory("q00"))
+
+
+def test_candidates_of_a_quantity_not_fitted_exact_is_a_clear_error(mocked):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = cs.fit(SEED, random_seed=1, progressbar=False)
+    assert est.config.exact == []
+    with pytest.raises(ValueError, match="exact=True"):
+        est.candidates(est.quantities[0])
+
+
+# ---------------------------------------------------------------- recovery, real sampling
+@pytest.mark.slow
+def test_recovers_each_origins_exact_report_probability():
+    """Six origins report 60 quantities; three report the truth with probability 0.9, 0.6, 0.3.
+
+    Each origin has 60 claims, so its exact probability is known to about
+    sqrt(p (1 - p) / 60) <= 0.065 when the truth is known; the 90 % intervals
+    of the three exact origins must hold their values (2 of 3 at least: each
+    misses 10 % of the time), those of the never-exact origins stay below 0.15
+    (0 is the boundary, so no interval holds it), the posterior medians lie
+    within 0.2 of the truth (3 sd), and the estimate beats the
+    claims' median on exact matches and on error, as the truth is reported
+    exactly by most origins on most quantities.
+    """
+    probs = [0.9, 0.6, 0.3, 0.0, 0.0, 0.0]
+    df, truth = _exact_claims(probs, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cs.ConvergenceWarning)
+        est = cs.fit(
+            df,
+            scales="identity",
+            exact=True,
+            draws=500,
+            tune=500,
+            chains=2,
+            random_seed=1,
+            progressbar=False,
+        )
+    post = est.idata.posterior["exact_prob"]
+    lo, med, hi = (
+        post.quantile(p, dim=("chain", "draw")).sel(origin=[f"o{i}" for i in range(6)]).values
+        for p in (0.05, 0.5, 0.95)
+    )
+    p = np.array(probs)
+    exact = p > 0
+    assert ((lo <= p) & (p <= hi))[exact].sum() >= 2, (lo, hi)  # 90 % intervals, 3 origins
+    assert (hi[~exact] < 0.15).all(), hi  # never exact: a small probability at most
+    np.testing.assert_allclose(med, probs, atol=0.2)
+    est_median = np.array([est.trajectory(q).iloc[0]["median"] for q in est.quantities])
+    claims_median = df.groupby("quantity")["value"].median().to_numpy()
+    assert np.mean(est_median == truth) > np.mean(claims_median == truth)
+    assert np.abs(est_median - truth).mean() < np.abs(claims_median - truth).mean()
