@@ -164,6 +164,16 @@ def test_auto_switches_on_where_origins_agree_and_stays_off_for_the_seed():
     noisy, _ = _exact_claims([0.0] * 5, n_quantities=6, noise=8.0)
     claims = cs.read_claims(noisy).with_scales("identity")
     assert exact_quantities(claims, claims.design(freq=None), "auto") == []
+    # a crowd that agrees on one default answer (0) everywhere is not copying the truth
+    rows = [
+        [f"q{q}", f"w{w}", "2024-01-01", "point", 0 if w < 3 else 10 * q + w]
+        for q in range(8)
+        for w in range(5)
+    ]
+    crowd = cs.read_claims(
+        pd.DataFrame(rows, columns=["quantity", "source", "date", "kind", "value"])
+    ).with_scales("identity")
+    assert exact_quantities(crowd, crowd.design(freq=None), "auto") == []
     seed = cs.read_claims(SEED).with_scales("log")
     assert exact_quantities(seed, seed.design(freq=None), "auto") == []
 

@@ -49,7 +49,10 @@ from .errors import UnknownNameError
 #: Auto-on rule: a cell *agrees* when its most common figure comes from at least
 #: `AGREE_ORIGINS` origins and at least `AGREE_SHARE` of its origins; a scale group's
 #: quantities switch to exact when at least half of its cells (those with 3 or more
-#: origins, and at least `AUTO_MIN_CELLS` of them) agree.
+#: origins, and at least `AUTO_MIN_CELLS` of them) agree on something other than the
+#: group's most common agreed figure. Agreement on one default answer everywhere (0 on a
+#: crowd's rating scale: emotion ratings agree on 0 in 592 of 700 items while the expert's
+#: value is 0 in a third) is a habit of the scale, not the truth copied exactly.
 AGREE_ORIGINS = 3
 AGREE_SHARE = 0.4
 AUTO_MIN_CELLS = 3
@@ -134,15 +137,22 @@ def _cells(claims: Claims, design: Design, ok: np.ndarray) -> pd.DataFrame:
 
 
 def agreement(claims: Claims, design: Design) -> pd.DataFrame:
-    """Per cell (quantity, grid date) with 3+ origins: origins, the top figure's origins, agrees."""
+    """Per cell (quantity, grid date) with 3+ origins: origins, top figure and its origins, agrees."""
     c = _cells(claims, design, _eligible(claims, design)).drop_duplicates(
         ["time", "origin", "value"]
     )
     if c.empty:
-        return pd.DataFrame(columns=["quantity", "time", "origins", "top", "agrees"])
+        return pd.DataFrame(columns=["quantity", "time", "origins", "figure", "top", "agrees"])
     n = c.groupby("time")["origin"].nunique()
-    top = c.groupby(["time", "value"])["origin"].nunique().groupby(level=0).max()
-    out = pd.DataFrame({"origins": n, "top": top}).reset_index()
+    by_figure = c.groupby(["time", "value"])["origin"].nunique()
+    best = by_figure.groupby(level=0).idxmax()
+    out = pd.DataFrame(
+        {
+            "origins": n,
+            "figure": best.map(lambda tv: tv[1]),
+            "top": by_figure.groupby(level=0).max(),
+        }
+    ).reset_index()
     out["quantity"] = design.grid_quantity[out["time"].to_numpy()]
     out["agrees"] = (out["top"] >= AGREE_ORIGINS) & (out["top"] >= AGREE_SHARE * out["origins"])
     return out[out["origins"] >= 3].reset_index(drop=True)
@@ -154,8 +164,9 @@ def exact_quantities(
     """The quantities the exact-or-wrong term covers, for ``fit(exact=setting)``.
 
     ``"auto"`` or ``None``: every quantity of a scale group where the data show
-    it (most cells' top figure is shared by several origins: `AGREE_ORIGINS`,
-    `AGREE_SHARE`); ``True``: all; ``False``: none; a list: those quantities.
+    it (in most cells several origins give the same figure, and not one default
+    figure everywhere: `AGREE_ORIGINS`, `AGREE_SHARE`); ``True``: all;
+    ``False``: none; a list: those quantities.
     """
     d = design
     if setting is False:
@@ -167,7 +178,10 @@ def exact_quantities(
         out: list[str] = []
         for s in range(len(d.scale_groups)):
             cells = a[d.quantity_scale[a["quantity"].to_numpy(dtype=int)] == s]
-            if len(cells) >= AUTO_MIN_CELLS and cells["agrees"].mean() >= 0.5:
+            agreed = cells.loc[cells["agrees"], "figure"]
+            default = agreed.mode().iloc[0] if len(agreed) else np.nan
+            varied = cells["agrees"] & (cells["figure"] != default)
+            if len(cells) >= AUTO_MIN_CELLS and varied.mean() >= 0.5:
                 out += [q for i, q in enumerate(d.quantities) if d.quantity_scale[i] == s]
         return out
     if isinstance(setting, str):
