@@ -4,6 +4,9 @@ Layout (format `consensus.config.FORMAT_VERSION`):
 
 - ``posterior``, ``sample_stats`` (NUTS) or ``advi`` (ADVI): as sampled; ``latent``
   carries ``time_quantity`` and ``time_date`` labels;
+- ``candidates`` (fits with exact-or-wrong quantities): each claimed figure's probability
+  of being the truth; their ``latent`` is the truth with the figures chosen, and
+  ``latent_continuous`` the sampled value;
 - ``claims``: the claims table as text, exactly as read;
 - ``truths``: the known truths as text (only when the fit had any);
 - ``design``: the design arrays the posterior was indexed with;
