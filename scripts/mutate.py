@@ -240,6 +240,55 @@ MUTATIONS: list[Mutation] = [
         ("tests/test_truths.py", "-k", "pinning_truth"),
         "a known truth pins the latent value at minus its value",
     ),
+    # ---------------------------------------------------------------- exact-or-wrong claims
+    M(
+        "exact_prob_swapped",
+        "exact.py",
+        "log_pi, log_not = ops.log(prob), ops.log1p(-prob)",
+        "log_pi, log_not = ops.log1p(-prob), ops.log(prob)",
+        ("tests/test_exact.py", "-k", "brute_force"),
+        "an origin's probability of reporting exactly read as its probability of being wrong",
+    ),
+    M(
+        "exact_other_dropped",
+        "exact.py",
+        "ex.slot, log_w + log_a, log_other)",
+        "ex.slot, log_w + log_a, -np.inf)",
+        ("tests/test_exact.py", "-k", "brute_force"),
+        'the truth can no longer be none of the claimed figures ("other")',
+    ),
+    M(
+        "exact_bin_is_density",
+        "exact.py",
+        "(lo - mu) / sd, (hi - mu) / sd, lambda x: ops.t_logcdf(x, nu)",
+        "(lo - mu) / sd, (lo - mu) / sd + 1e-3, lambda x: ops.t_logcdf(x, nu)",
+        ("tests/test_exact.py", "-k", "brute_force or error_model_alone"),
+        "an error's chance of landing on a figure no longer its rounding bin's",
+    ),
+    M(
+        "exact_choice_not_written",
+        "exact.py",
+        "        out[a + rows, ex.cell_time[cells]] = ex.model_value[k[rows, cells]]\n",
+        "",
+        ("tests/test_exact.py", "-k", "resolve"),
+        "the truth's draws keep the continuous value instead of the chosen figure",
+    ),
+    M(
+        "exact_slots_shuffled",
+        "exact.py",
+        "lookup[ex.cell, ex.slot] = np.arange(len(ex.cell))",
+        "lookup[ex.cell, ex.slot] = np.arange(len(ex.cell))[::-1]",
+        ("tests/test_exact.py", "-k", "resolve"),
+        "a draw's chosen slot maps to another figure",
+    ),
+    M(
+        "exact_auto_default_figure",
+        "exact.py",
+        'varied = cells["agrees"] & (cells["figure"] != default)',
+        'varied = cells["agrees"]',
+        ("tests/test_exact.py", "-k", "auto"),
+        "a crowd agreeing on one default answer switches exact on",
+    ),
 ]
 
 

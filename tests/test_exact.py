@@ -240,6 +240,43 @@ def test_candidates_sum_to_one_with_other_and_survive_saving(mocked, tmp_path):
     pd.testing.assert_frame_equal(back.trajectory("q00"), est.trajectory("q00"))
 
 
+def test_resolve_picks_the_figure_the_draws_favour_and_writes_it_into_the_truth(mocked):
+    """Three origins say 10, one says 30; every draw: consensus 10.2, sd 5, pi 0.9, sigma 0.5.
+
+    By the closed form, P(truth = 10) is about 1 - 1e-4 per draw (three likely-exact
+    claims in a bin that holds the truth with probability ~0.6, against one claim 40
+    sd of sigma away), so the resolved truth is exactly 10 in (nearly) every draw,
+    the table says so, and the sampled value is kept as latent_continuous.
+    """
+    from consensus.exact import resolve
+
+    rows = [
+        ["q", s, "2024-01-01", "point", v] for s, v in zip("ABCD", [10, 10, 10, 30], strict=True)
+    ]
+    df = pd.DataFrame(rows, columns=["quantity", "source", "date", "kind", "value"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = cs.fit(df, scales="identity", exact=True, random_seed=2, progressbar=False)
+    d = est.design
+    ex = exact_design(est.claims_data, d, ["q"])
+    post = est.idata.posterior.to_dataset()
+    post = post.assign(
+        latent=post["latent_continuous"] * 0 + 10.2,
+        shared=post["shared"] * 0,
+        shared_sigma=post["shared_sigma"] * 0 + 0.5,
+        bias=post["bias"] * 0,
+        noise=post["noise"] * 0 + 5.0,
+        projection_sigma=post["projection_sigma"] * 0,
+        exact_prob=post["exact_prob"] * 0 + 0.9,
+    ).drop_vars("latent_continuous")
+    out, table = resolve(post, d, ex, nu=4.0, noise_floor=0.05, seed=0)
+    assert (out["latent_continuous"] == 10.2).all()
+    assert (out["latent"].values == 10.0).mean() > 0.99
+    t = table.to_dataframe().set_index("value", drop=False)
+    assert t.loc[10.0, "probability"] > 0.99 and t.loc[10.0, "statements"] == 3
+    assert t["probability"].sum() == pytest.approx(1.0)
+
+
 def test_candidates_of_a_quantity_not_fitted_exact_is_a_clear_error(mocked):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
