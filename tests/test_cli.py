@@ -159,6 +159,26 @@ def test_fit_writes_everything_and_prints_the_headline(fitted):
     assert "very likely (90 %) between" in result.stdout
 
 
+def test_exact_on_writes_the_candidates_and_a_bad_choice_is_refused(runner, files, tmp_path):
+    import pymc as pm
+    from pymc.testing import mock_sample
+
+    out = tmp_path / "exact"
+    base = ["fit", str(files / "good.csv"), "--out", str(out), "--draws", "20", "--chains", "2"]
+    base += ["--seed", "5", "--no-progress", "--scale", "troops=log"]
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        mp.setattr(pm, "sample", mock_sample)
+        warnings.simplefilter("ignore")
+        result = runner.invoke(app, [*base, "--exact", "on"])
+    assert result.exit_code == 0, result.output
+    est = cs.load(out / "fit.nc")
+    cand = pd.read_csv(out / "candidates.csv")
+    assert set(cand["quantity"]) == set(est.config.exact) and est.config.exact
+    assert cand.groupby(["quantity", "date"])["probability"].sum().to_numpy() == pytest.approx(1.0)
+    bad = runner.invoke(app, [*base, "--exact", "maybe"])
+    assert bad.exit_code == 2 and "maybe" in bad.output
+
+
 def test_names_are_printed_as_text_not_markup(fitted, runner, files):
     result, out = fitted
     src = pd.read_csv(out / "sources.csv")

@@ -15,6 +15,7 @@ printed as plain text, never as Rich markup.
 
 from __future__ import annotations
 
+import enum
 import traceback
 import warnings
 from collections.abc import Iterator
@@ -68,6 +69,30 @@ Scale = Annotated[
         "(unbounded reals). Repeat for several; a bare SCALE applies to every quantity.",
     ),
 ]
+
+
+class ExactMode(enum.StrEnum):
+    """`fit(exact=...)` on the command line."""
+
+    auto = "auto"
+    on = "on"
+    off = "off"
+
+
+Exact = Annotated[
+    ExactMode,
+    typer.Option(
+        "--exact",
+        case_sensitive=False,
+        help="Exact-or-wrong point claims (the truth is one of the reported figures): auto "
+        "(where several sources give identical figures), on or off.",
+    ),
+]
+_EXACT: dict[ExactMode, bool | str] = {
+    ExactMode.auto: "auto",
+    ExactMode.on: True,
+    ExactMode.off: False,
+}
 Prob = Annotated[
     float, typer.Option("--prob", min=0.01, max=0.99, help="Probability of the credible intervals.")
 ]
@@ -260,6 +285,7 @@ def fit(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="The sampler's progress bar.")
     ] = True,
+    exact: Exact = ExactMode.auto,
     debug: Debug = False,
 ) -> None:
     """Fit the model and write DIR/fit.nc, DIR/report.html, the plots and the tables."""
@@ -287,6 +313,7 @@ def fit(
             chains=chains,
             random_seed=seed,
             progressbar=progress,
+            exact=_EXACT[exact],
             **kwargs,
         )
         out_dir.mkdir(parents=True, exist_ok=True)

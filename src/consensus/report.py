@@ -132,7 +132,8 @@ def _file_stems(quantities: Sequence[str]) -> dict[str, str]:
 
 
 def write_tables(est: Estimate, out_dir: str | Path, prob: float = DEFAULT_PROB) -> list[Path]:
-    """Write ``trajectory.csv`` (every quantity), ``sources.csv`` and ``claims.csv``.
+    """Write ``trajectory.csv`` (every quantity), ``sources.csv``, ``claims.csv`` and, in fits
+    with exact-or-wrong quantities, ``candidates.csv`` (`Estimate.candidates` of each).
 
     Text cells are made `spreadsheet_safe`; for an exact record use the
     netCDF file (`Estimate.to_netcdf`). Returns the paths written.
@@ -148,6 +149,10 @@ def write_tables(est: Estimate, out_dir: str | Path, prob: float = DEFAULT_PROB)
         "sources.csv": est.sources(prob),
         "claims.csv": est.claims(),
     }
+    if est.config.exact:
+        tables["candidates.csv"] = pd.concat(
+            [est.candidates(q).assign(quantity=q) for q in est.config.exact], ignore_index=True
+        )[["quantity", "date", "candidate", "value", "probability", "statements"]]
     paths = []
     for name, df in tables.items():
         spreadsheet_safe(df).to_csv(out / name, index=False)
