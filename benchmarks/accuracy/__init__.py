@@ -3,14 +3,16 @@
 Run::
 
     python benchmarks/accuracy.py [--quick] [--only synthetic|emotion|weather|polls ...]
-                                  [--scenario NAME ...]
+                                  [--scenario NAME ...] [--render]
 
 Writes ``benchmarks/results/accuracy.json`` (every number: per scenario and seed,
 per data set and fit variant, the settings, the machine and each fit's
 convergence diagnostics), ``results/calibration_<data set>.png`` and the accuracy
 section of ``benchmarks/README.md``. ``--only`` (repeatable) runs some parts and
 ``--scenario`` some synthetic scenarios; what is not run is kept from the previous
-results file when it was written in the same mode (quick or full). ``--quick`` is
+results file when it was written in the same mode (quick or full). ``--render`` runs
+nothing: it judges the targets and writes the README section again from the
+results file. ``--quick`` is
 a smoke run (2 seeds, small simulations, 200 draws, a weather subsample); its
 numbers are not comparable, so it writes ``results/accuracy_quick.json``,
 ``results/accuracy_quick.md`` and ``results/calibration_*_quick.png`` instead.
@@ -46,7 +48,18 @@ scenario (`settings.SCENARIOS`): unbiased origins; biased origins (``bias_sd
 0.3``); one heavy-tailed origin; heavy relaying; half the statements bounds or
 ranges; a trending quantity with 30 % projections; an error shared by every
 origin of a quantity (``shared_error_sd 0.1``); few origins (4, each reporting
-on every quantity). Seeds 1-5 (quick: 1-2).
+on every quantity). Seeds 1-3 (quick: 1-2).
+
+*Exact-value scenario* (``exact``, issue 13): identity scale, one date, 60
+quantities (level 100, spread 30), 10 origins chosen uniformly (about one
+claim each per quantity), each reporting the truth exactly with probability
+0.9, 0.8, 0.7, 0.6, 0.5, 0.3, 0.1, 0, 0, 0 and otherwise the truth plus a bias
+(sd 2) and noise (median sd 3), rounded to whole numbers (the truth is one of
+the figures). Consensus is fitted with the defaults (``exact='auto'``); it and
+the baselines (``mean``, ``median``, ``crh``, ``gtm``, ``catd`` and
+``majority``: the most common figure, ties by the median of the tied figures,
+`categorical.majority_vote`) are scored by MAE, exact-match share (estimate
+literally equal to the truth) and, for consensus, coverage.
 
 *Evaluation points*: every distinct (quantity, ``as_of``) of the claims, with
 the simulated truth there. ``rmse_model`` is the RMSE of the log estimate,
@@ -80,7 +93,11 @@ results before truths existed); the baselines on the same quantities.
   (quick: every 20th); the baselines are also scored on all objects. The
   estimate rounded to whole degrees (as the gold is) is reported too, with the
   site biases against the sites' mean offsets from gold and the latent values
-  that did not mix.
+  that did not mix. Exact-value extras (issue 13): the exact-match share and
+  MAE of consensus (as is), the median and majority vote; the five site pairs
+  that most often give the identical figure (`consensus.exact.shared_figures`);
+  and, for before -> after, the numbers before the exact mode existed
+  (`settings.WEATHER_BEFORE_EXACT`).
 * ``polls_538`` (FiveThirtyEight raw polls, final 21 days): each race's margin is
   a quantity, its ``as_of`` the election date (earlier polls are projections);
   ``stderr = 100 / sqrt(samplesize)``. The origin is the pollster in D-vs-R
@@ -95,6 +112,10 @@ Synthetic, every scenario: RMSE (log) at most 2/3 of the best baseline's and
 MAE below the best baseline's on the held-out values. Real data without truths:
 90 % coverage at least 0.75 and MAE no worse than before issue 8 (emotion 13.368,
 weather 0.650, polls 5.506, on every gold value).
+
+Targets (issue 13; `targets.judge_exact`): exact scenarios, exact-match share at
+least the best baseline's and MAE at most 2/3 of the best baseline's; weather
+without truths, MAE (estimate not rounded) below the median's 0.609.
 """
 
 import sys

@@ -52,7 +52,8 @@ def fit_consensus(
     -------
     estimate, record
         The `Estimate`, and a JSON-ready dict: sizes, seconds, max R-hat, min
-        bulk/tail ESS, divergences, the worst of each monitored variable, the
+        bulk/tail ESS, divergences, the worst of each monitored variable, how
+        many quantities were fitted as exact-or-wrong (``n_exact``), the
         library's convergence verdict and the warnings caught (counts by
         category, the convergence message).
     """
@@ -81,6 +82,7 @@ def fit_consensus(
         "n_quantities": len(parsed.quantities),
         "n_origins": len(parsed.origins),
         "n_truths": 0 if truths is None else len(truths),
+        "n_exact": len(est.config.exact),  # quantities fitted as exact-or-wrong (issue 13)
         "read_s": t1 - t0,
         "fit_s": t2 - t1,
         "rhat_max": d.rhat_max,

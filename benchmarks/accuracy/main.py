@@ -59,6 +59,17 @@ def run_part(part: str, settings: Settings, previous: dict, scenarios: list[str]
     return {"scenarios": {k: merged[k] for k in SCENARIOS if k in merged}}
 
 
+def rerender(quick: bool) -> dict:
+    """The targets judged again and the README section written again from the results file alone."""
+    path = _common.RESULTS / results_file(quick)
+    payload = json.loads(path.read_text())
+    payload["targets"] = _clean(targets.judge(payload["parts"]))
+    _common.write_json(results_file(quick), payload)
+    tables = _common.publish("accuracy", render.markdown(payload), quick)
+    progress(f"judged and rendered {path} into {tables}")
+    return payload
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Parse the arguments, run, write ``results/accuracy[_quick].json`` and the README section."""
     ap = argparse.ArgumentParser(description="Accuracy and calibration of consensus.")
@@ -72,7 +83,14 @@ def main(argv: list[str] | None = None) -> dict:
         choices=list(SCENARIOS),
         help="synthetic part: run only this scenario (repeatable), keeping the others' results",
     )
+    ap.add_argument(
+        "--render",
+        action="store_true",
+        help="run nothing: judge the targets and write the README section from the results file",
+    )
     args = ap.parse_args(argv)
+    if args.render:
+        return rerender(args.quick)
     logging.getLogger("pymc").setLevel(logging.ERROR)  # no "NUTS[nutpie]: ..." per fit
     settings = make_settings(args.quick)
     parts = previous_parts(args.quick)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import _common
@@ -12,10 +13,12 @@ from scipy import stats
 import consensus as cs
 from consensus import evaluate
 from consensus.baselines import BASELINES
+from consensus.exact import shared_figures
 
 from . import data as datasets
+from .categorical import exact_match_share, majority_vote
 from .fitting import consensus_metrics, fit_consensus, progress, score
-from .settings import Settings
+from .settings import WEATHER_BEFORE_EXACT, Settings
 
 
 def baseline_errors(rows: pd.DataFrame, truth: pd.Series) -> dict[str, dict]:
@@ -166,6 +169,40 @@ def unmixed_latents(est: cs.Estimate, data: datasets.RealData) -> dict:
     }
 
 
+def weather_exact_match(points: dict[str, pd.DataFrame], data: datasets.RealData) -> dict:
+    """Per scored set: MAE and exact-match share of consensus (as is), the median and majority vote.
+
+    ``points`` are the per-point tables of `run_variants` (``default_all``,
+    ``default``, ``truths``); the baselines see ``data.rows`` (every row a claim).
+    """
+    rows = data.rows
+    votes = {
+        "median": BASELINES["median"](rows["value"], rows["item"], rows["source"]).truth,
+        "majority": majority_vote(rows["value"], rows["item"]),
+    }
+    out = {}
+    for key, pts in points.items():
+        truth = pts["truth"].to_numpy(float)
+        cell = {"consensus": pts["median"].to_numpy(float)}
+        cell.update({k: v.reindex(pts["quantity"]).to_numpy(float) for k, v in votes.items()})
+        out[key] = {
+            k: {
+                "mae": float(np.mean(np.abs(e - truth))),
+                "exact_match": exact_match_share(e, truth),
+            }
+            for k, e in cell.items()
+        }
+    return out
+
+
+def weather_shared_figures(data: datasets.RealData, top: int = 5) -> list[dict]:
+    """The ``top`` site pairs by share of identical figures (`consensus.exact.shared_figures`)."""
+    with warnings.catch_warnings():  # identical duplicate rows: warned about by the fits already
+        warnings.simplefilter("ignore", cs.DuplicateClaimWarning)
+        table = shared_figures(cs.read_claims(data.claims))
+    return table.head(top).to_dict("records")
+
+
 def _correlations(x: pd.Series, y: pd.Series) -> dict:
     ok = x.notna() & y.notna()
     return {
@@ -231,6 +268,16 @@ def run_weather(settings: Settings) -> dict | None:
     for variant, est in estimates.items():
         result[variant]["site_biases"] = weather_site_biases(est, data)
         result[variant]["unmixed_latents"] = unmixed_latents(est, data)
+    result["exact_match"] = weather_exact_match(points, data)
+    result["shared_figures"] = weather_shared_figures(data)
+    result["before_exact"] = WEATHER_BEFORE_EXACT
+    em = result["exact_match"]["default_all"]
+    progress(
+        "weather: exact on "
+        + ", ".join(f"{v} {result[v]['fit']['n_exact']}" for v in estimates)
+        + " quantities; exact-match (default, all): "
+        + ", ".join(f"{k} {v['exact_match']:.3f}" for k, v in em.items())
+    )
     return result
 
 

@@ -11,8 +11,9 @@ import consensus as cs
 from consensus import evaluate
 from consensus.baselines import BASELINES, latest, rolling_median
 
+from .categorical import exact_match_share, majority_vote
 from .fitting import consensus_metrics, fit_consensus, progress, score, summarise_fits
-from .settings import SCENARIOS, SYNTHETIC_BASELINES, TD_METHODS, Settings
+from .settings import EXACT_SCENARIOS, SCENARIOS, SYNTHETIC_BASELINES, TD_METHODS, Settings
 
 
 def nearest(points: pd.DataFrame, table: pd.DataFrame, on: str, by: str = "quantity"):
@@ -24,14 +25,15 @@ def nearest(points: pd.DataFrame, table: pd.DataFrame, on: str, by: str = "quant
     return out.sort_values("_row").drop(columns="_row").reset_index(drop=True)
 
 
-def baseline_rows(claims: pd.DataFrame) -> pd.DataFrame:
+def baseline_rows(claims: pd.DataFrame, log: bool = True) -> pd.DataFrame:
     """What the baselines can use of simulated claims: points and range midpoints.
 
     Returns
     -------
     pandas.DataFrame
         ``quantity``, ``origin`` (cites, else source), ``date`` (the ``as_of``)
-        and ``y`` (log of the figure), one row per claim row, relays included.
+        and ``y`` (the figure, its log when ``log``), one row per claim row,
+        relays included.
     """
     c = claims[claims["kind"].isin(["point", "range"])]
     figure = np.where(c["kind"] == "range", (c["low"] + c["high"]) / 2, c["value"])
@@ -40,7 +42,7 @@ def baseline_rows(claims: pd.DataFrame) -> pd.DataFrame:
             "quantity": c["quantity"].to_numpy(),
             "origin": np.where(c["cites"] != "", c["cites"], c["source"]),
             "date": pd.to_datetime(c["as_of"]).to_numpy(),
-            "y": np.log(figure.astype(float)),
+            "y": np.log(figure.astype(float)) if log else figure.astype(float),
         }
     )
 
@@ -92,13 +94,42 @@ def baselines_at(rows: pd.DataFrame, points: pd.DataFrame, settings: Settings) -
     return out
 
 
+def exact_metrics(scored: pd.DataFrame, claims: pd.DataFrame, points: pd.DataFrame) -> dict:
+    """Exact-value scoring: MAE and exact-match share of consensus and of each baseline.
+
+    Identity scale. The baselines (`TD_METHODS` and `majority_vote`) run per
+    (quantity, ``as_of``) on every point and range-midpoint row; consensus is
+    scored from ``scored`` (`consensus.evaluate.score`), coverage included.
+    """
+    truth = points["value"].to_numpy(float)
+    c = consensus_metrics(scored)
+    c.pop("rel_mae", None)  # not every seed's truths need be positive: keep the keys fixed
+    out = {"consensus": {**c, "exact_match": exact_match_share(scored["median"], scored["truth"])}}
+    rows = baseline_rows(claims, log=False)
+    item = rows["quantity"] + "|" + rows["date"].dt.strftime("%Y-%m-%d")
+    at = points["quantity"] + "|" + points["date"].dt.strftime("%Y-%m-%d")
+    estimates = {
+        name: BASELINES[name](rows["y"], item, rows["origin"]).truth for name in TD_METHODS
+    }
+    estimates["majority"] = majority_vote(rows["y"], item)
+    for name, est in estimates.items():
+        e = est.reindex(at).to_numpy(float)
+        out[name] = {
+            **evaluate.point_errors(e, truth, "identity"),
+            "exact_match": exact_match_share(e, truth),
+        }
+    return out
+
+
 def run_seed(scenario: str, seed: int, settings: Settings) -> dict:
     """Simulate one scenario with one seed, fit consensus, run the baselines, score all.
 
     Evaluation points: every distinct (quantity, ``as_of``) of the claims, with
-    the simulated truth there.
+    the simulated truth there. Exact scenarios (`EXACT_SCENARIOS`) are fitted on
+    their own scale and scored by `exact_metrics`.
     """
-    sim = cs.simulate(**{**settings.sim, **SCENARIOS[scenario][1]}, random_seed=seed)
+    args = {**settings.sim, **SCENARIOS[scenario][1]}
+    sim = cs.simulate(**args, random_seed=seed)
     points = (
         sim.claims[["quantity", "as_of"]]
         .drop_duplicates()
@@ -106,8 +137,11 @@ def run_seed(scenario: str, seed: int, settings: Settings) -> dict:
         .merge(sim.truth, on=["quantity", "date"], how="left")
         .sort_values(["quantity", "date"], ignore_index=True)
     )
-    est, fit = fit_consensus(sim.claims, "log", settings, seed)
+    est, fit = fit_consensus(sim.claims, args["scale"], settings, seed)
     scored = score(est, points, settings)
+    if scenario in EXACT_SCENARIOS:
+        metrics = exact_metrics(scored, sim.claims, points)
+        return {"seed": seed, "n_points": len(points), "fit": fit, "metrics": metrics}
     metrics = {"consensus": consensus_metrics(scored)}
     truth = points["value"].to_numpy(float)
     for name, y in baselines_at(baseline_rows(sim.claims), points, settings).items():
@@ -133,6 +167,26 @@ def aggregate(runs: list[dict]) -> dict:
     return out
 
 
+def _summary(scenario: str, run: dict) -> str:
+    """One progress line: fit time, R-hat, consensus against the best baseline, coverage."""
+    m, f = run["metrics"], run["fit"]
+    head = f"fit {f['fit_s']:.0f}s (R-hat {f['rhat_max']:.3f}, exact on {f['n_exact']}), "
+    cov = f"cov90 {m['consensus']['coverage_90']:.2f}"
+    if scenario in EXACT_SCENARIOS:
+        best = min((k for k in m if k != "consensus"), key=lambda k: m[k]["mae"])
+        c = m["consensus"]
+        return head + (
+            f"MAE consensus {c['mae']:.3f} vs {best} {m[best]['mae']:.3f}, exact-match "
+            f"{c['exact_match']:.2f} vs best "
+            f"{max(v['exact_match'] for k, v in m.items() if k != 'consensus'):.2f}, {cov}"
+        )
+    best = min(SYNTHETIC_BASELINES, key=lambda k: m[k]["rmse_model"])
+    return head + (
+        f"RMSE log consensus {m['consensus']['rmse_model']:.3f} vs {best} "
+        f"{m[best]['rmse_model']:.3f}, {cov}"
+    )
+
+
 def run(settings: Settings, scenarios: list[str] | None = None) -> dict:
     """Every scenario (or the named ones) and seed; per-seed results and their aggregate."""
     out = {}
@@ -142,14 +196,7 @@ def run(settings: Settings, scenarios: list[str] | None = None) -> dict:
         for seed in settings.seeds:
             r = run_seed(name, seed, settings)
             runs.append(r)
-            m = r["metrics"]
-            best = min(SYNTHETIC_BASELINES, key=lambda k: m[k]["rmse_model"])
-            progress(
-                f"synthetic {name} seed {seed}: fit {r['fit']['fit_s']:.0f}s "
-                f"(R-hat {r['fit']['rhat_max']:.3f}), RMSE log consensus "
-                f"{m['consensus']['rmse_model']:.3f} vs {best} {m[best]['rmse_model']:.3f}, "
-                f"cov90 {m['consensus']['coverage_90']:.2f}"
-            )
+            progress(f"synthetic {name} seed {seed}: " + _summary(name, r))
         out[name] = {
             "description": description,
             "simulate": {**settings.sim, **args},

@@ -1,8 +1,9 @@
-"""The targets of issue 8, judged on whatever parts there are (``met`` is None when untested)."""
+"""The targets of issues 8 and 13, judged on whatever parts there are (``met`` is None when
+untested)."""
 
 from __future__ import annotations
 
-from .settings import REAL_PARTS, TARGETS
+from .settings import EXACT_SCENARIOS, EXACT_TARGETS, REAL_PARTS, TARGETS
 
 
 def _all(flags) -> bool | None:
@@ -20,6 +21,8 @@ def judge(parts: dict) -> dict:
     lo, hi = TARGETS["coverage_90"]
     syn = {}
     for name, s in parts.get("synthetic", {}).get("scenarios", {}).items():
+        if name in EXACT_SCENARIOS:  # judged by `judge_exact`
+            continue
         m = s["aggregate"]["methods"]
         best = best_baseline(m, "rmse_model")
         ratio = m["consensus"]["rmse_model"] / m[best]["rmse_model"]
@@ -63,4 +66,44 @@ def judge(parts: dict) -> dict:
         "synthetic": {"scenarios": syn, "met": _all(v["met"] for v in syn.values())},
         "real_truths": {"datasets": truths, "met": _all(v["met"] for v in truths.values())},
         "real_default": {"datasets": default, "met": _all(v["met"] for v in default.values())},
+        "exact": judge_exact(parts),
+    }
+
+
+def judge_exact(parts: dict) -> dict:
+    """Issue 13: exact scenarios (exact-match share at least the best baseline's, MAE at most 2/3
+    of the best baseline's) and weather without truths (MAE, estimate as is, below the median's)."""
+    scenarios = {}
+    for name, s in parts.get("synthetic", {}).get("scenarios", {}).items():
+        if name not in EXACT_SCENARIOS:
+            continue
+        m = s["aggregate"]["methods"]
+        c = m["consensus"]
+        by_match = max((k for k in m if k != "consensus"), key=lambda k: m[k]["exact_match"])
+        by_mae = best_baseline(m, "mae")
+        ratio = c["mae"] / m[by_mae]["mae"]
+        scenarios[name] = {
+            "exact_match": c["exact_match"],
+            "best_exact_match_baseline": by_match,
+            "best_exact_match": m[by_match]["exact_match"],
+            "mae": c["mae"],
+            "best_mae_baseline": by_mae,
+            "best_mae": m[by_mae]["mae"],
+            "ratio_mae": ratio,
+            "coverage_90": c["coverage_90"],
+            "exact_match_met": bool(c["exact_match"] >= m[by_match]["exact_match"]),
+            "ratio_met": bool(ratio <= EXACT_TARGETS["exact_mae_ratio"]),
+        }
+        scenarios[name]["met"] = scenarios[name]["exact_match_met"] and scenarios[name]["ratio_met"]
+    weather = None
+    if parts.get("weather"):
+        mae = parts["weather"]["default"]["metrics"]["all"]["consensus"]["mae"]
+        target = EXACT_TARGETS["weather_mae"]
+        weather = {"mae": mae, "median_mae": target, "met": bool(mae < target)}
+    return {
+        "scenarios": scenarios,
+        "weather": weather,
+        "met": _all(
+            [*(v["met"] for v in scenarios.values()), *([weather["met"]] if weather else [])]
+        ),
     }
