@@ -34,9 +34,9 @@ midpoints to its neighbours so that bins never overlap.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -79,6 +79,10 @@ class ExactDesign:
     low: np.ndarray
     high: np.ndarray
     cell_time: np.ndarray
+    # cells at a known truth's date (the truth that pins its quantity's shared error), and the
+    # candidate whose bin holds that truth (-1: none does)
+    truth_cell: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    truth_candidate: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_slots(self) -> int:
@@ -94,6 +98,8 @@ class ExactDesign:
             self.low,
             self.high,
             self.cell_time,
+            self.truth_cell,
+            self.truth_candidate,
         ]
 
 
@@ -113,13 +119,12 @@ def rounding_unit(values: np.ndarray) -> float:
 
 
 def _eligible(claims: Claims, design: Design) -> np.ndarray:
-    """Point statements that are not their quantity's only evidence, on quantities without truths."""
+    """Point statements that are not their quantity's only evidence."""
     from .model import lone_statements
 
     d = design
     ok = d.kind == KIND_CODE["point"]
     ok[lone_statements(d)] = False
-    ok &= ~np.isin(d.quantity, d.truth_quantity)
     return ok & np.isfinite(claims.statements["value"].to_numpy(dtype=float))
 
 
@@ -226,6 +231,7 @@ def exact_design(claims: Claims, design: Design, quantities: Sequence[str]) -> E
     c = c.merge(cand[["time", "value", "k"]], on=["time", "value"], how="left")
     c = c.sort_values("statement")
     cells = cand.drop_duplicates("cell")
+    truth_cell, truth_candidate = _truth_cells(d, cand, cells["time"].to_numpy())
     return ExactDesign(
         quantities=[d.quantities[i] for i in sorted(set(cand["quantity"]))],
         statement=c["statement"].to_numpy(dtype=np.int64),
@@ -237,7 +243,27 @@ def exact_design(claims: Claims, design: Design, quantities: Sequence[str]) -> E
         low=cand["low"].to_numpy(dtype=float),
         high=cand["high"].to_numpy(dtype=float),
         cell_time=cells["time"].to_numpy(dtype=np.int64),
+        truth_cell=truth_cell,
+        truth_candidate=truth_candidate,
     )
+
+
+def _truth_cells(d: Design, cand: pd.DataFrame, cell_time: np.ndarray):
+    """Cells at a pinning truth's date, and the candidate whose bin holds it (-1: none)."""
+    from .model import pinning_truths
+
+    pin = pinning_truths(d)
+    t_time = d.truth_time[pin]
+    has = np.isin(t_time, cell_time)
+    cell = np.searchsorted(cell_time, t_time[has])  # cell_time is sorted (cells by grid point)
+    value = d.truth_value[pin][has]
+    k = np.full(len(cell), -1, dtype=np.int64)
+    c_cell, lo, hi = cand["cell"].to_numpy(), cand["low"].to_numpy(), cand["high"].to_numpy()
+    for j, (cj, vj) in enumerate(zip(cell, value, strict=True)):
+        inside = np.flatnonzero((c_cell == cj) & (lo <= vj) & (vj < hi))
+        if len(inside):
+            k[j] = inside[0]
+    return cell.astype(np.int64), k
 
 
 # ------------------------------------------------------------------ the term, for tensors and arrays
@@ -250,7 +276,7 @@ class Arrays:
         self.sp = special
 
     log, log1p, exp, minimum = np.log, np.log1p, np.exp, np.minimum
-    where = staticmethod(np.where)
+    where, logaddexp = staticmethod(np.where), staticmethod(np.logaddexp)
 
     def log_ndtr(self, x):
         return self.sp.log_ndtr(x)
@@ -288,7 +314,7 @@ class Tensors:
         self.pt, self._lcdf = pt, normal_lcdf
         self.log, self.log1p, self.exp = pt.log, pt.log1p, pt.exp
         self.minimum, self.where = pt.minimum, pt.where
-        self.softplus = pt.softplus
+        self.softplus, self.logaddexp = pt.softplus, pt.logaddexp
 
     def log_ndtr(self, x):
         return self._lcdf(0.0, 1.0, x)
@@ -318,7 +344,16 @@ def _log_interval(ops, a, b, logcdf):
     return lb + ops.log1p(-ops.exp(ops.minimum(la - lb, -1e-12)))
 
 
-def cell_table(ops: Any, ex: ExactDesign, t0_cell, sigma_cell, mu, sd, nu, prob):
+class CellTerms(NamedTuple):
+    """`cell_table`'s parts (log scale): per cell (``table``), per statement, per candidate."""
+
+    table: Any  # (cells, 1 + slots): "other" in column 0, candidates in their slots
+    log_wrong: Any  # (statements,) log((1 - pi) P): each claim as an error
+    log_a: Any  # (candidates,) log A_k: how much the claims saying c_k favour it
+    log_w: Any  # (candidates,) log P(T rounds to c_k) under the truth's prior
+
+
+def cell_table(ops: Any, ex: ExactDesign, t0_cell, sigma_cell, mu, sd, nu, prob) -> CellTerms:
     """Per cell, the log weight of "other" (column 0) and of each candidate (columns 1..).
 
     Arrays are per exact statement (``mu``, ``sd``, ``nu`` of its error model
@@ -326,11 +361,11 @@ def cell_table(ops: Any, ex: ExactDesign, t0_cell, sigma_cell, mu, sd, nu, prob)
     any leading axes. The error model's probability of a figure is that of its
     rounding bin (Student-t CDF difference), never more than 1: a density times
     the bin width would exceed 1 for a very precise origin and outbid
-    exactness. Returns ``(table, log_wrong)``, ``log_wrong = log((1 - pi) P)``
-    per statement: the log probability of all the cell's claims is
-    ``logsumexp(table)`` summed over cells plus ``log_wrong`` summed over
-    statements. Normalising a row gives the posterior probability of each
-    candidate being the truth.
+    exactness. ``log_wrong = log((1 - pi) P)`` per statement: the log
+    probability of all the cell's claims is ``logsumexp(table)`` summed over
+    cells plus ``log_wrong`` summed over statements (`cells_logp`). Normalising
+    a row gives the posterior probability of each candidate being the figure
+    that the exact reporters give.
     """
     lo, hi = ex.low[ex.candidate], ex.high[ex.candidate]
     log_p = _log_interval(ops, (lo - mu) / sd, (hi - mu) / sd, lambda x: ops.t_logcdf(x, nu))
@@ -344,7 +379,29 @@ def cell_table(ops: Any, ex: ExactDesign, t0_cell, sigma_cell, mu, sd, nu, prob)
     lse_w = ops.logsumexp(only_w)
     log_other = ops.log1p(-ops.exp(ops.minimum(lse_w, -1e-12)))
     table = ops.table(n_cells, ex.n_slots + 1, ex.cell, ex.slot, log_w + log_a, log_other)
-    return table, log_not + log_p
+    return CellTerms(table, log_not + log_p, log_a, log_w)
+
+
+def cells_logp(ops: Any, ex: ExactDesign, terms: CellTerms, truth_share_cell):
+    """Log probability of the exact cells' claims (and of the truths at their dates).
+
+    Without a truth a cell adds ``logsumexp(table)``. A cell at a known truth's
+    date adds ``log(rho A_t + (1 - rho) sum(exp(table)))``: with probability
+    ``rho`` (``truth_share_cell``) the figure the exact reporters give is the
+    truth, so the truth's own candidate ``t`` is it (``A_t = 1`` when no claim
+    gives the truth's figure); otherwise that figure is an error shared by
+    those reporters, free of the truth. (The truth's density under its prior is
+    the model's ``pinned_shared_prior`` term, common to both.)
+    """
+    lse = ops.logsumexp(terms.table)
+    total = lse.sum() + terms.log_wrong.sum()
+    if not len(ex.truth_cell):
+        return total
+    tc, k = ex.truth_cell, ex.truth_candidate
+    log_a_t = ops.where(k >= 0, terms.log_a[np.maximum(k, 0)], 0.0)
+    rho = truth_share_cell[tc]
+    mixed = ops.logaddexp(ops.log(rho) + log_a_t, ops.log1p(-rho) + lse[tc])
+    return total + (mixed - lse[tc]).sum()
 
 
 # ------------------------------------------------------------------ after sampling
@@ -360,9 +417,11 @@ def resolve(
 ) -> tuple[xr.Dataset, xr.Dataset]:
     """The truth's draws with the candidates chosen, and each candidate's probability.
 
-    Per draw, each exact cell's truth is one of its candidates (with the
-    posterior probability of each, given that draw's parameters) or "other"
-    (the continuous value). Returns the posterior with ``latent`` so resolved
+    Per draw, the figure that each exact cell's exact reporters give is one of
+    its candidates (with the posterior probability of each, given that draw's
+    parameters) or "other"; with probability ``exact_truth`` the truth is that
+    figure, else it is the continuous value (the consensus less the bias
+    offset and a shared error). A cell at a known truth's date keeps the truth. Returns the posterior with ``latent`` so resolved
     (the sampled one kept as ``latent_continuous``) and a table (dim ``row``):
     quantity, date, candidate value (NaN for other), probability, statements.
     """
@@ -373,13 +432,17 @@ def resolve(
     flat = lambda name: posterior[name].to_numpy().reshape((-1,) + posterior[name].shape[2:])  # noqa: E731
     latent, shared = flat("latent"), flat("shared")
     bias, noise, proj = flat("bias"), flat("noise"), flat("projection_sigma")
-    sigma, prob = flat("shared_sigma"), flat("exact_prob")
+    sigma, prob, share = flat("shared_sigma"), flat("exact_prob"), flat("exact_truth")
     nu_all = flat("nu") if nu is None else None
     i, s_i = ex.statement, d.quantity_scale[d.quantity[ex.statement]]
     q_cell = d.grid_quantity[ex.cell_time]
     n, ops = len(latent), Arrays()
     rng = np.random.default_rng(seed)
+    s_cell = d.quantity_scale[q_cell]
     mean_p = np.zeros((len(ex.cell_time), ex.n_slots + 1))
+    known = np.zeros((len(ex.truth_cell), ex.n_slots + 1))  # a known truth's own candidate
+    k_t = ex.truth_candidate
+    known[np.arange(len(k_t)), np.where(k_t >= 0, ex.slot[np.maximum(k_t, 0)], 0)] = 1.0
     out = latent.copy()
     for a in range(0, n, chunk):
         sl = slice(a, min(a + chunk, n))
@@ -387,7 +450,7 @@ def resolve(
         sd = report_sd(d, noise[sl], proj[sl], noise_floor)[:, i]
         mu = t0[:, d.time[i]] + bias[sl][:, d.origin[i], s_i]
         nu_i = nu if nu_all is None else nu_all[sl][:, s_i]
-        table, _ = cell_table(
+        terms = cell_table(
             ops,
             ex,
             t0[:, ex.cell_time],
@@ -397,12 +460,22 @@ def resolve(
             nu_i,
             prob[sl][:, d.origin[i]],
         )
-        p = np.exp(table - ops.logsumexp(table)[..., None])
+        # the exact reporters' figure: p_s; the truth is it with probability rho, else it is
+        # the continuous value (drawn from its prior around the consensus: latent_continuous)
+        p_s = np.exp(terms.table - ops.logsumexp(terms.table)[..., None])
+        rho = share[sl][:, s_cell]
+        w = np.zeros_like(p_s)
+        w[:, ex.cell, ex.slot] = np.exp(terms.log_w)
+        p = rho[..., None] * p_s + (1 - rho[..., None]) * w
+        p[..., 0] = np.clip(1 - p[..., 1:].sum(axis=-1), 0.0, 1.0)
+        p[:, ex.truth_cell] = known
         mean_p += p.sum(axis=0)
-        # choose per draw and cell: inverse CDF of the row
-        u = rng.random(p.shape[:2])[..., None]
-        pick = (np.cumsum(p, axis=-1) < u).sum(axis=-1)
-        pick = np.minimum(pick, p.shape[-1] - 1)
+        # choose per draw and cell: inverse CDF of the row; cells at a truth keep it
+        u = rng.random(p_s.shape[:2])[..., None]
+        pick = (np.cumsum(p_s, axis=-1) < u).sum(axis=-1)
+        pick = np.minimum(pick, p_s.shape[-1] - 1)
+        pick[rng.random(pick.shape) >= rho] = 0
+        pick[:, ex.truth_cell] = 0
         k = _slot_to_candidate(ex, pick)
         chosen = k >= 0
         rows, cells = np.nonzero(chosen)

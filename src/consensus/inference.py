@@ -301,7 +301,9 @@ def track_prior(design: Design, earlier: Estimate | str | Path) -> TrackPrior:
     Each (origin, scale group) that both know gets a normal prior on its
     absolute bias and on its log noise, with the earlier posterior's mean and
     sd; the shared-error scale of each scale group gets a normal prior on its
-    log. Independent normals: correlations are not carried.
+    log; the share of exact reporters' figures that are the truth (fits with
+    exact-or-wrong claims) a Beta of the same mean and variance. Independent:
+    correlations are not carried.
     """
     if not isinstance(earlier, Estimate):
         from .storage import load
@@ -316,6 +318,7 @@ def track_prior(design: Design, earlier: Estimate | str | Path) -> TrackPrior:
     n_o, n_s = len(design.origins), len(design.scale_groups)
     out = {k: np.full((n_o, n_s), np.nan) for k in ("bm", "bs", "nm", "ns")}
     sh_m, sh_s = np.full(n_s, np.nan), np.full(n_s, np.nan)
+    ex_a, ex_b = np.full(n_s, np.nan), np.full(n_s, np.nan)
     bias = post["bias"].values.reshape((-1, len(ed.origins), len(ed.scale_groups)))
     lnoise = np.log(post["noise"].values.reshape(bias.shape))
     e_st_scale = ed.quantity_scale[ed.quantity]
@@ -328,6 +331,11 @@ def track_prior(design: Design, earlier: Estimate | str | Path) -> TrackPrior:
         if "shared_sigma" in post:
             ls = np.log(post["shared_sigma"].values.reshape((-1, len(ed.scale_groups)))[:, es])
             sh_m[s], sh_s[s] = ls.mean(), max(ls.std(), 1e-3)
+        if "exact_truth" in post:  # a Beta with the earlier posterior's mean and variance
+            r = post["exact_truth"].values.reshape((-1, len(ed.scale_groups)))[:, es]
+            m, v = r.mean(), max(r.var(), 1e-6)
+            n = max(m * (1 - m) / v - 1, 1e-3)
+            ex_a[s], ex_b[s] = m * n, (1 - m) * n
         for o, name in enumerate(design.origins):
             if name not in ed.origins or not known[ed.origins.index(name), es]:
                 continue
@@ -337,7 +345,7 @@ def track_prior(design: Design, earlier: Estimate | str | Path) -> TrackPrior:
     # a fixed earlier bias (a reference origin) carries as a very tight prior, not a zero sd
     out["bs"] = np.maximum(out["bs"], 1e-3 * design.unit)
     out["ns"] = np.maximum(out["ns"], 1e-3)
-    return TrackPrior(out["bm"], out["bs"], out["nm"], out["ns"], sh_m, sh_s)
+    return TrackPrior(out["bm"], out["bs"], out["nm"], out["ns"], sh_m, sh_s, ex_a, ex_b)
 
 
 #: What a fit keeps of the posterior and of the sampler's statistics.
@@ -359,6 +367,7 @@ KEEP = (
     "exact_prob",
     "exact_mu",
     "exact_spread",
+    "exact_truth",
 )
 KEEP_STATS = ("diverging", "tree_depth", "depth", "n_steps", "step_size", "energy", "lp")
 

@@ -25,7 +25,7 @@ import pytensor.tensor as pt
 from .claims import KIND_CODE
 from .design import Design
 from .errors import UnknownNameError
-from .exact import ExactDesign, Tensors, cell_table
+from .exact import ExactDesign, Tensors, cell_table, cells_logp
 
 #: Default priors, every one overridable by name through ``fit(priors={...})``.
 #: Scales are in units of the data's spread (``Design.unit``), times in days.
@@ -69,6 +69,11 @@ DEFAULT_PRIORS: dict[str, float] = {
     # HalfNormal(exact_pool_sd)
     "exact_level_sd": 1.5,
     "exact_pool_sd": 1.0,
+    # ... and the figure those exact reporters give is the truth with probability exact_truth
+    # ~ Beta(a, b) per scale group, else an error they share (weather sites copying one
+    # forecast). Claims cannot tell the two apart, only known truths: uniform a priori
+    "exact_truth_a": 1.0,
+    "exact_truth_b": 1.0,
 }
 
 
@@ -192,7 +197,9 @@ class TrackPrior:
     Arrays are (origin, scale); NaN where the earlier fit knew nothing of that
     origin on that scale (the usual priors apply). ``bias_*`` is the earlier
     posterior of the absolute bias (model scale) as a normal; ``noise_*`` of the
-    log noise as a normal; ``shared_*`` (scale,) of the log shared-error scale.
+    log noise as a normal; ``shared_*`` (scale,) of the log shared-error scale;
+    ``exact_truth_*`` (scale,) of the share of exact reporters' figures that are
+    the truth, as a Beta (only from an earlier fit with exact-or-wrong claims).
     """
 
     bias_mean: np.ndarray
@@ -201,6 +208,8 @@ class TrackPrior:
     log_noise_sd: np.ndarray
     log_shared_mean: np.ndarray
     log_shared_sd: np.ndarray
+    exact_truth_a: np.ndarray | None = None
+    exact_truth_b: np.ndarray | None = None
 
     @property
     def tracked(self) -> np.ndarray:
@@ -313,6 +322,18 @@ DATA_NAMES = (
 )
 
 
+def _exact_truth_prior(
+    priors: Mapping[str, float], track: TrackPrior | None, n_scales: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(scale,) Beta parameters of ``exact_truth``: the track record's where it has them."""
+    a = np.full(n_scales, float(priors["exact_truth_a"]))
+    b = np.full(n_scales, float(priors["exact_truth_b"]))
+    if track is not None and track.exact_truth_a is not None:
+        known = np.isfinite(track.exact_truth_a)
+        a[known], b[known] = track.exact_truth_a[known], track.exact_truth_b[known]
+    return a, b
+
+
 def _has_track_shared(track: TrackPrior | None) -> bool:
     return track is not None and bool(np.isfinite(track.log_shared_mean).any())
 
@@ -398,6 +419,8 @@ def structure_key(
     ]
     if track is not None:
         arrays += [track.tracked, np.isfinite(track.log_shared_mean)]
+        if exact is not None:  # the carried Beta is a constant of the graph
+            arrays += list(_exact_truth_prior(p, track, len(d.scale_groups)))
     else:
         arrays += [np.zeros(0)]
     arrays += exact.arrays() if exact is not None else [np.zeros(1)]
@@ -643,10 +666,14 @@ def build_model(
             prob = pm.Deterministic(
                 "exact_prob", pm.math.sigmoid(ex_mu + ex_spread * ex_z), dims="origin"
             )
+            # is the figure the exact reporters give the truth, or an error they share (one
+            # upstream feed, one forecast model)? Only known truths can tell; prior otherwise
+            a_share, b_share = _exact_truth_prior(p, track, len(d.scale_groups))
+            share = pm.Beta("exact_truth", a_share, b_share, dims="scale")
             i = exact.statement
             t0 = consensus - offset_q[d.grid_quantity]  # the truth before the shared error
             q_cell = d.grid_quantity[exact.cell_time]
-            table, log_wrong = cell_table(
+            terms = cell_table(
                 Tensors(),
                 exact,
                 t0[exact.cell_time],
@@ -658,5 +685,6 @@ def build_model(
             )
             # the report term holds each claim's density; exact cells take their bins' probability
             log_f = pm.logp(pm.StudentT.dist(nu=_at(nu, i), mu=mu[i], sigma=sd[i]), value[i])
-            pm.Potential("exact", (log_wrong - log_f).sum() + pt.logsumexp(table, axis=1).sum())
+            logp = cells_logp(Tensors(), exact, terms, share[d.quantity_scale[q_cell]])
+            pm.Potential("exact", logp - log_f.sum())
     return model
