@@ -289,6 +289,30 @@ MUTATIONS: list[Mutation] = [
         ("tests/test_exact.py", "-k", "auto"),
         "a crowd agreeing on one default answer switches exact on",
     ),
+    M(
+        "exact_truth_share_swapped",
+        "exact.py",
+        "ops.logaddexp(ops.log(rho) + log_a_t, ops.log1p(-rho) + lse[tc])",
+        "ops.logaddexp(ops.log1p(-rho) + log_a_t, ops.log(rho) + lse[tc])",
+        ("tests/test_exact.py", "-k", "known_truth_mixes"),
+        "known truths teach the share of agreed figures that are wrong as the share that are right",
+    ),
+    M(
+        "exact_agreement_is_truth",
+        "exact.py",
+        "pick[rng.random(pick.shape) >= rho] = 0",
+        "pick[rng.random(pick.shape) >= 1.0] = 0",
+        ("tests/test_exact.py", "-k", "resolve"),
+        "the truth's draws always take the agreed figure, however often agreement was wrong",
+    ),
+    M(
+        "exact_truth_cell_resolved",
+        "exact.py",
+        "        pick[:, ex.truth_cell] = 0\n",
+        "",
+        ("tests/test_exact.py", "-k", "truth_at_an_exact"),
+        "a quantity's known truth overwritten by a claimed figure",
+    ),
 ]
 
 

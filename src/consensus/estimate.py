@@ -181,7 +181,8 @@ class Estimate:
         ``"truths"``, ``"reference"``, ``"track record"`` or ``"relative"``,
         the average origin of its group), ``exact_prob`` (only in fits with
         exact-or-wrong claims: median probability that its point claim is the
-        truth as reported), ``calibrated`` (True unless
+        figure the exact reporters share, which is the truth with probability
+        ``exact_truth``), ``calibrated`` (True unless
         ``basis`` is ``"relative"``), ``bias_estimated`` (False where the bias
         is fixed rather than learned: a reference origin, or an uncalibrated
         origin alone in its group; ``p_high`` is then NaN) and ``rank`` (1 =

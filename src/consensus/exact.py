@@ -1,16 +1,22 @@
 """Exact-value data: the truth is one of the reported figures, up to the rounding it shows.
 
 On web and records data (a census population, a flight's scheduled time, whole
-degrees from weather sites) some origins report the true value exactly and the
+degrees from weather sites) some origins report one figure exactly and the
 rest are wrong. The exact-or-wrong likelihood says: each point claim of origin
 ``o`` is, with probability ``pi_o`` (pooled across origins like the noise), the
-truth as reported; otherwise it is an error from the usual error model.
+figure ``S`` that the exact reporters share; otherwise it is an error from the
+usual error model. ``S`` is the truth with probability ``rho`` (``exact_truth``,
+per scale group); otherwise it is an error the exact reporters share (sites
+copying one forecast, one stale feed) and the truth is the continuous value.
+Claims alone cannot tell the two cases apart, so without known truths ``rho``
+keeps its uniform prior and the intervals mix the agreed figure with the
+continuous value; truths at exact cells teach ``rho`` (`cells_logp`).
 
 For one quantity on one date (a *cell*) with distinct claimed figures
-``c_1..c_m`` (the *candidates*), the truth is one of them or none
-("other"). Which one is marginalised in closed form: with ``T ~ N(t0, sigma)``
-the truth (``t0`` the consensus less the group's average bias, ``sigma`` the
-shared-error scale) and ``w_k = P(T rounds to c_k)``::
+``c_1..c_m`` (the *candidates*), ``S`` is one of them or none ("other").
+Which one is marginalised in closed form: with ``S ~ N(t0, sigma)`` (``t0``
+the consensus less the group's average bias, ``sigma`` the shared-error
+scale) and ``w_k = P(S rounds to c_k)``::
 
     p(claims | .) = prod_i (1 - pi_i) f_i r_i
                     * [ w_0 + sum_k w_k prod_{i says c_k} (1 + pi_i / ((1 - pi_i) f_i r_i)) ]
@@ -23,7 +29,7 @@ claim that says ``c_k`` is either exact (``pi_i``) or an error that happens to
 land in the bin; any other claim can only be an error. No discrete latent is
 sampled; the posterior probability of each candidate is computed from the
 draws afterwards (`resolve`), and the truth's draws take the chosen
-candidate's value.
+candidate's value with probability ``rho``.
 
 The rounding a quantity's figures show is the largest power of ten that
 divides at least half of them (whole degrees: 1; "12,000" and "3,000": 1,000).
