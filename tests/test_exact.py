@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 import pytest
+import xarray as xr
 from pymc.testing import mock_sample
 from scipy import special, stats
 
@@ -323,6 +324,7 @@ def test_resolve_picks_the_figure_the_draws_favour_and_writes_it_into_the_truth(
         exact_prob=post["exact_prob"] * 0 + 0.9,
         exact_truth=post["exact_truth"] * 0 + 0.8,
     ).drop_vars("latent_continuous")
+    post = xr.concat([post] * 20, dim="draw")  # 1,200 draws: the 80 % share to +-0.05
     out, table = resolve(post, d, ex, nu=4.0, noise_floor=0.05, seed=0)
     assert (out["latent_continuous"] == 11.2).all()
     lat = out["latent"].values.ravel()
