@@ -573,13 +573,15 @@ def score_consensus(name: str, part: dict, quick: bool) -> dict:
         part["consensus"] = errors(est, gold[split(gold)[1]])
         part["target"] = target(part)
         if not part["target"]["met"]:
-            part["why"] = why_not(part, rows, gold[split(gold)[1]], est)
+            part["why"] = why_not(name, part, rows, gold[split(gold)[1]], est)
     else:
         part["target"] = target(part)
     return part
 
 
-def why_not(part: dict, rows: pd.DataFrame, gold: pd.Series, est: pd.Series) -> list[str]:
+def why_not(
+    name: str, part: dict, rows: pd.DataFrame, gold: pd.Series, est: pd.Series
+) -> list[str]:
     """Measured facts on the reporting half that say why consensus loses (sentences)."""
     out = []
     c_mae = part["consensus"]["mae"]
@@ -597,7 +599,7 @@ def why_not(part: dict, rows: pd.DataFrame, gold: pd.Series, est: pd.Series) -> 
     mean_mae = np.abs(mean[gold.index] - gold).mean()
     median_mae = np.abs(median[gold.index] - gold).mean()
     if nearer_median < 0.6:
-        reading = "so its loss is not simply the median's; what else costs it is not measured here"
+        reading = "so its loss is not simply the median's"
     elif mean_mae < median_mae:
         reading = (
             "its Student-t(4) errors discount far claims as a median does, which costs where the "
@@ -610,6 +612,17 @@ def why_not(part: dict, rows: pd.DataFrame, gold: pd.Series, est: pd.Series) -> 
         f"their median by {median_mae:.3f}; consensus lies nearer the "
         f"median than the mean on {nearer_median:.0%} of them: {reading}."
     )
+    tails = _common.RESULTS / "tails.json"
+    by = {}
+    if tails.exists():  # benchmarks/tails.py: the same fit with only the error tails changed
+        by = {r["variant"]: r for r in json.loads(tails.read_text())["rows"] if r["data"] == name}
+    if len(by) > 1:
+        out.append(
+            "With only the error tails changed (`tails.py`, all gold values, not only this "
+            "half): MAE " + ", ".join(f"{v['mae']:.3f} at {k}" for k, v in by.items()) + "."
+        )
+    elif nearer_median < 0.6:
+        out.append("What else costs it is not measured here.")
     # did the peers win by keeping each source's last row? (their sweeps tried first and last)
     for lib, methods in part["peers"].items():
         best = best_of(methods)

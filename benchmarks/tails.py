@@ -1,0 +1,163 @@
+"""Do the report errors' tails cost accuracy on real data? (issue 8, hypothesis 3; issue 15's "why")
+
+Fits the emotion and polls sets (and, with ``--weather-every K``, every K-th weather
+object) three times without truths, changing only the Student-t degrees of freedom of
+the report errors: the default ``nu = 4``, near-normal ``nu = 30``, and ``nu`` learned
+per scale group (``priors={"nu": 0}``). Everything else is the accuracy benchmark's
+real-data setting (draws, tuning, seed, target_accept; exact-or-wrong by its automatic
+rule). Scores every gold value: MAE, RMSE, 50 % and 90 % coverage, the worst R-hat.
+
+Usage::
+
+    python benchmarks/tails.py [--only emotion|polls|weather ...] [--weather-every 15]
+
+Writes ``results/tails.json`` and the "tails" section of benchmarks/README.md. A data
+set that is not in ../shared/datasets is skipped with a message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common  # noqa: E402
+from accuracy.data import load_emotion, load_polls, load_weather  # noqa: E402
+from accuracy.settings import make_settings  # noqa: E402
+
+import consensus as cs  # noqa: E402
+from consensus import evaluate  # noqa: E402
+
+VARIANTS = {"nu = 4 (default)": 4.0, "nu = 30": 30.0, "nu learned": 0.0}
+DATASETS = {"emotion": "emotion", "polls": "polls_538", "weather": "weather"}
+
+
+def load(name: str, path: Path, weather_every: int):
+    if name == "emotion":
+        return load_emotion(path)
+    if name == "polls":
+        return load_polls(path)
+    return load_weather(path, weather_every)[0]
+
+
+def run(name: str, data, settings) -> list[dict]:
+    out = []
+    for label, nu in VARIANTS.items():
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est = cs.fit(
+                data.claims,
+                scales="identity",
+                priors={"nu": nu},
+                draws=settings.real_draws,
+                tune=settings.real_tune,
+                chains=settings.chains,
+                target_accept=settings.target_accept,
+                random_seed=settings.real_seed,
+                progressbar=False,
+            )
+        m = evaluate.metrics(evaluate.score(est, data.truths(data.truth.index), levels=(0.5, 0.9)))
+        post = est.idata.posterior
+        learned = float(np.median(post["nu"].values)) if nu == 0 and "nu" in post else float("nan")
+        row = {
+            "data": name,
+            "variant": label,
+            "mae": m["mae"],
+            "rmse": m["rmse"],
+            "cov50": m["coverage_50"],
+            "cov90": m["coverage_90"],
+            "nu_median": learned,
+            "rhat_max": est.diagnostics.rhat_max,
+            "n_exact": len(est.config.exact),
+            "fit_s": time.perf_counter() - t0,
+        }
+        print(
+            f"[{name}] {label}: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in row.items() if isinstance(v, float)),
+            flush=True,
+        )
+        out.append(row)
+    return out
+
+
+def markdown(payload: dict) -> str:
+    m = payload["machine"]
+    rows = [
+        {**r, "nu_median": r["nu_median"], "fit": f"{r['fit_s'] / 60:.1f} min"}
+        for r in payload["rows"]
+    ]
+    skipped = "".join(f"\n\n{k}: skipped, {v}." for k, v in payload["skipped"].items())
+    return (
+        f"Written by `{payload['command']}` (all gold values scored, no truths given; "
+        f"{payload['draws']} draws × {payload['chains']} chains after {payload['tune']} tuning "
+        f"steps, seed {payload['seed']}; weather: "
+        + (
+            f"every {payload['weather_every']}-th object"
+            if payload["weather_every"]
+            else "not run, `--weather-every K` adds it"
+        )
+        + ").\n\n"
+        + _common.md_table(
+            rows,
+            ["data", "variant", "mae", "rmse", "cov50", "cov90", "nu_median", "rhat_max", "fit"],
+            {
+                "mae": ".3f",
+                "rmse": ".3f",
+                "cov50": ".2f",
+                "cov90": ".2f",
+                "nu_median": ".1f",
+                "rhat_max": ".3f",
+            },
+        )
+        + skipped
+        + f"\n\n*{m['cpu']}, {m['cores']} cores, commit {m['commit']}, {m['when']}.*"
+    )
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", action="append", choices=list(DATASETS))
+    ap.add_argument(
+        "--weather-every",
+        type=int,
+        default=0,
+        help="include weather, every K-th object (0: leave weather out)",
+    )
+    args = ap.parse_args(argv)
+    names = args.only or [n for n in DATASETS if n != "weather" or args.weather_every]
+    settings = make_settings(False)
+    rows, skipped = [], {}
+    for name in names:
+        path = _common.dataset(DATASETS[name])
+        if path is None:
+            skipped[name] = f"data set {DATASETS[name]} not found in ../shared/datasets"
+            print(f"[skip] {name}: {skipped[name]}")
+            continue
+        rows += run(name, load(name, path, max(args.weather_every, 1)), settings)
+    payload = {
+        "benchmark": "tails",
+        "command": "python benchmarks/tails.py" + (" " + " ".join(argv or sys.argv[1:])).rstrip(),
+        "draws": settings.real_draws,
+        "tune": settings.real_tune,
+        "chains": settings.chains,
+        "seed": settings.real_seed,
+        "weather_every": args.weather_every,
+        "machine": _common.machine(),
+        "rows": rows,
+        "skipped": skipped,
+    }
+    path = _common.write_json("tails.json", payload)
+    _common.publish("tails", markdown(payload), quick=False)
+    print(f"wrote {path} and {_common.README}")
+    return payload
+
+
+if __name__ == "__main__":
+    main()
