@@ -328,9 +328,10 @@ def _exact_truth_prior(
     """(scale,) Beta parameters of ``exact_truth``: the track record's where it has them."""
     a = np.full(n_scales, float(priors["exact_truth_a"]))
     b = np.full(n_scales, float(priors["exact_truth_b"]))
-    if track is not None and track.exact_truth_a is not None:
-        known = np.isfinite(track.exact_truth_a)
-        a[known], b[known] = track.exact_truth_a[known], track.exact_truth_b[known]
+    ta, tb = (None, None) if track is None else (track.exact_truth_a, track.exact_truth_b)
+    if ta is not None and tb is not None:
+        known = np.isfinite(ta)
+        a[known], b[known] = ta[known], tb[known]
     return a, b
 
 
