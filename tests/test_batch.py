@@ -83,6 +83,7 @@ def stub_fit(monkeypatch, real_run):
     return calls
 
 
+@pytest.mark.slow  # a real LocalCluster: its workers start and import PyMC (about a minute)
 def test_real_cluster_fits_every_topic_and_records_the_bad_one(real_run):
     out, table, seen = real_run
     assert len(seen["workers"]) == 2  # one per core of this 2-core machine, at most one per topic

@@ -102,6 +102,7 @@ def test_structure_key_ignores_numbers_and_sees_structure():
     assert {v.name for v in m.data_vars} == set(n1)
 
 
+@pytest.mark.slow  # two real compilations and three fits
 def test_refit_reuses_the_compiled_model_and_equals_a_cold_fit(compilations):
     first = _fit(ROWS, TRUTHS)
     assert len(compilations) == 1
@@ -138,6 +139,7 @@ def test_refit_reuses_the_compiled_model_and_equals_a_cold_fit(compilations):
             assert np.array_equal(x[k].values, y[k].values), k
 
 
+@pytest.mark.slow  # two real compilations
 def test_other_structure_compiles_anew_and_labels_follow_the_design(compilations):
     _fit(ROWS, TRUTHS)
     assert len(compilations) == 1
