@@ -404,6 +404,23 @@ def test_candidates_of_a_quantity_not_fitted_exact_is_a_clear_error(mocked):
 
 
 # ---------------------------------------------------------------- recovery, real sampling
+def _fit_for_real(df: pd.DataFrame, seed: int, **kw) -> cs.Estimate:
+    """Exact-or-wrong on the identity scale, 2 chains x 500 draws after 500 tuning steps."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cs.ConvergenceWarning)
+        return cs.fit(
+            df,
+            scales="identity",
+            exact=True,
+            draws=500,
+            tune=500,
+            chains=2,
+            random_seed=seed,
+            progressbar=False,
+            **kw,
+        )
+
+
 @pytest.mark.slow
 def test_recovers_each_origins_exact_report_probability():
     """Six origins report 60 quantities; three report the truth with probability 0.9, 0.6, 0.3.
@@ -419,18 +436,7 @@ def test_recovers_each_origins_exact_report_probability():
     """
     probs = [0.9, 0.6, 0.3, 0.0, 0.0, 0.0]
     df, truth = _exact_claims(probs, seed=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", cs.ConvergenceWarning)
-        est = cs.fit(
-            df,
-            scales="identity",
-            exact=True,
-            draws=500,
-            tune=500,
-            chains=2,
-            random_seed=1,
-            progressbar=False,
-        )
+    est = _fit_for_real(df, seed=1)
     post = est.idata.posterior["exact_prob"]
     lo, med, hi = (
         post.quantile(p, dim=("chain", "draw")).sel(origin=[f"o{i}" for i in range(6)]).values
@@ -488,19 +494,7 @@ def test_known_truths_teach_how_often_the_agreed_figure_is_the_truth():
             "value": truth[::2],
         }
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", cs.ConvergenceWarning)
-        est = cs.fit(
-            df,
-            scales="identity",
-            exact=True,
-            truths=known,
-            draws=500,
-            tune=500,
-            chains=2,
-            random_seed=3,
-            progressbar=False,
-        )
+    est = _fit_for_real(df, seed=3, truths=known)
     rho = est.idata.posterior["exact_truth"].values.ravel()
     lo, hi = np.quantile(rho, [0.05, 0.95])
     assert lo <= share <= hi and hi - lo < 0.45, (lo, hi)
