@@ -151,6 +151,23 @@ def test_dates_at_the_edges_are_fine(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("first", "last", "freq"),
+    [
+        ("1678-01-01", "2261-12-31", None),  # 584 years: overflows nanoseconds
+        ("1970-01-01", "2261-12-31", None),  # its last grid date would be past 2262-04-11
+        ("2200-01-01", "2261-12-31", "365D"),  # a yearly grid overshooting the last date
+    ],
+)
+def test_a_grid_the_dates_cannot_hold_is_refused_naming_the_quantity(tmp_path, first, last, freq):
+    """Dates inside 1678-2261 pass read_claims; a grid that spans or overshoots too far is refused."""
+    c = cs.read_claims(
+        csv(f"{HEAD}\nlong_q,A,{first},point,5\nlong_q,A,{last},point,5", tmp_path)
+    ).with_scales(None)
+    with pytest.raises(ValueError, match=f"'long_q' runs from {first} to {last}"):
+        c.design(freq=freq) if freq else c.design()
+
+
+@pytest.mark.parametrize(
     ("value", "expected"),
     [
         ("2024-10-24", "2024-10-24"),

@@ -220,3 +220,20 @@ def test_only_lower_bounds_on_a_quantity_warns(mocked):
         cs.fit(rows, progressbar=False)
     msgs = [str(x.message) for x in w if issubclass(x.category, cs.OneSidedWarning)]
     assert len(msgs) == 1 and "'q'" in msgs[0] and "above" in msgs[0]
+
+
+def test_only_upper_bounds_on_a_quantity_warns_from_below(mocked):
+    rows = pd.DataFrame(
+        {
+            "quantity": ["q", "q", "r", "r"],
+            "source": ["A", "B", "A", "B"],
+            "date": ["2024-01-01"] * 4,
+            "kind": ["at_most", "at_most", "point", "point"],
+            "value": [100, 200, 5, 6],
+        }
+    )
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        cs.fit(rows, progressbar=False)
+    msgs = [str(x.message) for x in w if issubclass(x.category, cs.OneSidedWarning)]
+    assert len(msgs) == 1 and "'q'" in msgs[0] and "below" in msgs[0]

@@ -71,6 +71,23 @@ def _stderr_to_model(se: np.ndarray, ref: np.ndarray, scale: np.ndarray) -> np.n
     return np.nan_to_num(out, nan=0.0)
 
 
+#: The last day a grid date can fall on (pandas' nanosecond timestamps end on 2262-04-11).
+_LAST_GRID_DAY = (pd.Timestamp.max.floor("D") - pd.Timestamp(0)) / pd.Timedelta(days=1)
+
+
+def _check_grid_fits(quantity: str, lo, hi, grid_days: float) -> None:
+    """Refuse a quantity whose time grid nanosecond dates cannot hold, naming it and its dates."""
+    start = (lo.astype("datetime64[s]") - np.datetime64(0, "s")) / np.timedelta64(1, "D")
+    if grid_days > 106_000 or start + grid_days > _LAST_GRID_DAY:
+        first, last = (str(np.datetime64(x, "D")) for x in (lo, hi))
+        raise ValueError(
+            f"quantity {quantity!r} runs from {first} to {last}: its time grid "
+            f"({grid_days / 365.25:.0f} years, ending after 2262-04-11 or longer than 290 years) "
+            "does not fit the dates pandas can hold; split it into shorter quantities or give "
+            "a coarser or finer freq"
+        )
+
+
 def _step_days(freq: str | int | None, span_days: float, max_steps: int) -> float:
     if freq is None:
         return float(max(1, math.ceil(span_days / max_steps)))
@@ -170,9 +187,13 @@ class Design:
             sel, tsel = q_idx == qi, tq == qi
             when = np.concatenate([as_of[sel], t_dates[tsel]])  # the grid covers claims and truths
             lo, hi = when.min(), when.max()
-            span = (hi - lo) / np.timedelta64(1, "D")
+            # in seconds: a span of more than 292 years overflows nanoseconds
+            span = (hi.astype("datetime64[s]") - lo.astype("datetime64[s]")) / np.timedelta64(
+                1, "D"
+            )
             step = _step_days(freq, span, max_steps)
             n = int(math.ceil(span / step - 1e-9)) + 1
+            _check_grid_fits(quantities[qi], lo, hi, (n - 1) * step)
             pos = np.rint(((as_of[sel] - lo) / np.timedelta64(1, "D")) / step).astype(np.int64)
             t_idx[sel] = offset + pos
             tpos = np.rint(((t_dates[tsel] - lo) / np.timedelta64(1, "D")) / step).astype(np.int64)
