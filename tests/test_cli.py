@@ -116,6 +116,20 @@ def test_missing_file_is_one_line_without_traceback(runner, files):
     assert "Traceback" not in r.output
 
 
+def test_an_output_path_through_a_file_is_one_line_and_fails_before_sampling(
+    runner, files, monkeypatch
+):
+    """--out under an existing file: one error line, exit 1, and no fit started for it."""
+    blocker = files / "a_file.txt"
+    blocker.write_text("not a folder")
+    monkeypatch.setattr(cs, "fit", lambda *a, **k: pytest.fail("fit ran before --out was made"))
+    r = runner.invoke(app, ["fit", str(files / "good.csv"), "--out", str(blocker / "out")])
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert r.stderr.startswith("error: ")
+    r = runner.invoke(app, ["report", str(files / "nope.nc"), "--out", str(blocker / "r.html")])
+    assert r.exit_code == 1 and "Traceback" not in r.output
+
+
 def test_debug_shows_the_traceback(runner, files):
     r = runner.invoke(app, ["report", str(files / "nope.nc"), "--debug"])
     assert r.exit_code == 1

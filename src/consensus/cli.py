@@ -53,9 +53,7 @@ err = Console(stderr=True, highlight=False)
 USER_ERRORS = (
     ClaimsError,
     ValueError,
-    FileNotFoundError,
-    NotADirectoryError,
-    IsADirectoryError,
+    OSError,  # a missing file, a path through a file, no permission, an existing file as --out
     ImportError,
 )
 
@@ -300,6 +298,7 @@ def fit(
             kwargs["truths"] = _existing(truths, "truths file")
         if reference:
             kwargs["reference"] = list(reference)
+        out_dir.mkdir(parents=True, exist_ok=True)  # before sampling: a bad --out fails at once
         _say(
             err,
             f"fitting {len(c.statements)} statements: {chains} chain{'s' if chains != 1 else ''}"
@@ -316,7 +315,6 @@ def fit(
             exact=_EXACT[exact],
             **kwargs,
         )
-        out_dir.mkdir(parents=True, exist_ok=True)
         est.to_netcdf(out_dir / "fit.nc")
         report = write_report(
             est,
