@@ -46,6 +46,7 @@ def test_truths_validation_lists_every_problem_with_row_column_value():
         (5, "value", "-3"),  # a count must be positive
         (6, "value", "abc"),
     }
+    assert str(e.value).startswith("4 problems in the truths table:")  # not "in the claims"
 
 
 def test_truths_missing_column_and_unknown_column_and_duplicate_date():

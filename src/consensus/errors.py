@@ -51,15 +51,15 @@ class ClaimsError(ValueError):
     """Bad claims input. Lists every problem found, each with row, column and value.
 
     ``.problems`` holds every problem; the message shows the first `MAX_LISTED`
-    and says how many more there are.
+    and says how many more there are, naming the ``table`` (claims, truths).
     """
 
-    def __init__(self, problems: list[Problem] | str):
+    def __init__(self, problems: list[Problem] | str, table: str = "claims"):
         if isinstance(problems, str):
             problems = [Problem(None, None, None, problems)]
         self.problems: list[Problem] = list(problems)
         n = len(self.problems)
-        lines = [f"{n} problem{'s' if n != 1 else ''} in the claims:"]
+        lines = [f"{n} problem{'s' if n != 1 else ''} in the {table}:"]
         lines += [f"  - {p}" for p in self.problems[:MAX_LISTED]]
         if n > MAX_LISTED:
             lines.append(f"  ... and {n - MAX_LISTED} more (all of them in .problems)")

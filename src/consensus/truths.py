@@ -68,7 +68,8 @@ def read_truths(
     if len(set(columns)) != len(columns):
         dup = sorted({c for c in columns if columns.count(c) > 1})
         raise ClaimsError(
-            [Problem(1, c, None, "truths column appears more than once") for c in dup]
+            [Problem(1, c, None, "truths column appears more than once") for c in dup],
+            table="truths table",
         )
     df.columns = columns
     missing = [c for c in _REQUIRED if c not in columns]
@@ -77,7 +78,8 @@ def read_truths(
             [
                 Problem(1, c, None, f"required truths column is missing; found {columns}")
                 for c in missing
-            ]
+            ],
+            table="truths table",
         )
     unknown = [c for c in columns if c not in TRUTH_COLUMNS]
     if unknown:
@@ -85,10 +87,11 @@ def read_truths(
             [
                 Problem(1, c, None, f"not a truths column; accepted: {TRUTH_COLUMNS}")
                 for c in unknown
-            ]
+            ],
+            table="truths table",
         )
     if len(df) == 0:
-        raise ClaimsError("the truths table has no rows")
+        raise ClaimsError("the truths table has no rows", table="truths table")
     known = set(quantities)
     problems: list[Problem] = []
     rows = []
@@ -138,7 +141,7 @@ def read_truths(
             }
         )
     if problems:
-        raise ClaimsError(problems)
+        raise ClaimsError(problems, table="truths table")
     out = pd.DataFrame(rows)
     dup = out.duplicated(["quantity", "date"], keep=False)
     if dup.any():
@@ -151,7 +154,8 @@ def read_truths(
                     f"second truth for {r.quantity!r} on this date",
                 )
                 for r in out[dup & out.duplicated(["quantity", "date"])].itertuples()
-            ]
+            ],
+            table="truths table",
         )
     out["value"] = out["value"].astype(float)
     out["stderr"] = out["stderr"].astype(float)
