@@ -169,6 +169,18 @@ def test_summary_mentions_every_quantity(est):
     assert "Convergence" in text
 
 
+def test_summary_gives_the_headline_in_words_and_numbers(est):
+    """Each quantity's line is the report's headline: its latest report's date, the interval
+    in words and numbers; a grid stretched by projections adds its end."""
+    from consensus.report import headline
+
+    lines = {ln.split(":")[0]: ln for ln in est.summary().splitlines()}
+    for r in headline(est).itertuples():
+        line = lines[r.quantity]
+        assert f"on {r.date.date()}, its latest report (very likely (90 %) between " in line
+        assert (f"on {r.grid_end.date()}, as projected" in line) == (r.grid_end > r.date)
+
+
 # ---------------------------------------------------------------- diagnostics on known draws
 def test_diagnostics_flag_chains_that_disagree(monkeypatch):
     """Chain 1's latent draws shifted 5 units from chain 0's: R-hat far above 1.01, and

@@ -349,14 +349,27 @@ class Estimate:
         return out
 
     def summary(self, prob: float = DEFAULT_PROB) -> str:
-        """A short text: per quantity the latest estimate, sources running high or low, warnings."""
+        """A short text: per quantity the estimate, sources running high or low, warnings.
+
+        The estimate is the report's headline (`consensus.report.headline`): on
+        the date of the quantity's latest report, its interval in words and
+        numbers; where projections stretch the grid further, its end too.
+        """
+        from .report import headline
+
         lines = []
-        for q in self.quantities:
-            last = self.trajectory(q, prob).iloc[-1]
-            lines.append(
-                f"{q}: {_fmt(last['median'])} on {last['date'].date()} "
-                f"({prob:.0%} interval {_fmt(last['lower'])} to {_fmt(last['upper'])})"
+        for r in headline(self, prob).itertuples():
+            line = (
+                f"{r.quantity}: {_fmt(r.median)} on {r.date.date()}, its latest report "
+                f"({estimative(prob)} between {_fmt(r.lower)} and {_fmt(r.upper)})"
             )
+            if r.grid_end > r.date:
+                end = self.trajectory(r.quantity, prob).iloc[-1]
+                line += (
+                    f"; {_fmt(end['median'])} on {end['date'].date()}, as projected "
+                    f"({_fmt(end['lower'])} to {_fmt(end['upper'])})"
+                )
+            lines.append(line)
         src = self.sources(prob)
         high = [
             f"{r.source}: {estimative(r.p_high)}" for r in src[src["p_high"] > 0.9].itertuples()
