@@ -205,13 +205,14 @@ def test_numpy_integer_seed_saves(mocked, tmp_path):
 
 
 # ---------------------------------------------------------------- 10. one-sided evidence is said
-def test_only_lower_bounds_on_a_quantity_warns(mocked):
+@pytest.mark.parametrize(("kind", "side"), [("at_least", "above"), ("at_most", "below")])
+def test_only_one_kind_of_bound_on_a_quantity_warns_naming_the_open_side(mocked, kind, side):
     rows = pd.DataFrame(
         {
             "quantity": ["q", "q", "r", "r"],
             "source": ["A", "B", "A", "B"],
             "date": ["2024-01-01"] * 4,
-            "kind": ["at_least", "at_least", "point", "point"],
+            "kind": [kind, kind, "point", "point"],
             "value": [100, 200, 5, 6],
         }
     )
@@ -219,21 +220,4 @@ def test_only_lower_bounds_on_a_quantity_warns(mocked):
         warnings.simplefilter("always")
         cs.fit(rows, progressbar=False)
     msgs = [str(x.message) for x in w if issubclass(x.category, cs.OneSidedWarning)]
-    assert len(msgs) == 1 and "'q'" in msgs[0] and "above" in msgs[0]
-
-
-def test_only_upper_bounds_on_a_quantity_warns_from_below(mocked):
-    rows = pd.DataFrame(
-        {
-            "quantity": ["q", "q", "r", "r"],
-            "source": ["A", "B", "A", "B"],
-            "date": ["2024-01-01"] * 4,
-            "kind": ["at_most", "at_most", "point", "point"],
-            "value": [100, 200, 5, 6],
-        }
-    )
-    with warnings.catch_warnings(record=True) as w:
-        warnings.simplefilter("always")
-        cs.fit(rows, progressbar=False)
-    msgs = [str(x.message) for x in w if issubclass(x.category, cs.OneSidedWarning)]
-    assert len(msgs) == 1 and "'q'" in msgs[0] and "below" in msgs[0]
+    assert len(msgs) == 1 and "'q'" in msgs[0] and side in msgs[0]
