@@ -221,3 +221,36 @@ def test_only_one_kind_of_bound_on_a_quantity_warns_naming_the_open_side(mocked,
         cs.fit(rows, progressbar=False)
     msgs = [str(x.message) for x in w if issubclass(x.category, cs.OneSidedWarning)]
     assert len(msgs) == 1 and "'q'" in msgs[0] and side in msgs[0]
+
+
+# ---------------------------------------------------------------- a file of the previous format loads
+FORMAT1 = Path(__file__).parent / "data" / "fit_format1.nc"
+
+
+def test_a_format_1_file_from_the_previous_version_loads_with_its_tables_unchanged(
+    mocked, tmp_path
+):
+    """tests/data/fit_format1.nc was written by consensus at commit 37ea76f^ (format 1: no
+    design group, no labels, sum-to-zero biases), with sampling mocked; the CSVs beside it
+    are that version's own tables of the same file."""
+    est = cs.load(FORMAT1)
+    assert est.config.format_version == 1
+    old = pd.read_csv(FORMAT1.with_name("fit_format1_trajectory.csv"), parse_dates=["date"])
+    pd.testing.assert_frame_equal(est.trajectory(Q)[old.columns], old, check_dtype=False)
+    assert est.idata.posterior["latent"]["time_quantity"].values[0] == est.design.quantities[0]
+    # format 1's biases were relative to the average origin: read as such, never as calibrated
+    src = est.sources().set_index("source")
+    old_src = pd.read_csv(FORMAT1.with_name("fit_format1_sources.csv")).set_index("source")
+    cols = ["bias", "bias_lower", "bias_upper", "noise"]
+    pd.testing.assert_frame_equal(src.loc[old_src.index, cols], old_src[cols], check_dtype=False)
+    assert (src["basis"] == "relative").all() and not src["calibrated"].any()
+    # it saves in today's format and reads back the same
+    est.to_netcdf(tmp_path / "now.nc")
+    again = cs.load(tmp_path / "now.nc")
+    assert again.config.format_version == 1  # the config says which model sampled it
+    with xr.open_datatree(tmp_path / "now.nc", engine="h5netcdf") as tree:
+        assert int(tree.attrs["consensus_format"]) == cs.config.FORMAT_VERSION
+    pd.testing.assert_frame_equal(again.trajectory(Q), est.trajectory(Q))
+    # a track record of relative biases is refused in words
+    with pytest.raises(ValueError, match="format 1, whose biases are relative"):
+        cs.fit(cs.read_claims(SEED), track_record=FORMAT1, progressbar=False)
