@@ -172,10 +172,8 @@ def test_summary_mentions_every_quantity(est):
 def test_summary_gives_the_headline_in_words_and_numbers(est):
     """Each quantity's line is the report's headline: its latest report's date, the interval
     in words and numbers; a grid stretched by projections adds its end."""
-    from consensus.report import headline
-
     lines = {ln.split(":")[0]: ln for ln in est.summary().splitlines()}
-    for r in headline(est).itertuples():
+    for r in est.headline().itertuples():
         line = lines[r.quantity]
         assert f"on {r.date.date()}, its latest report (very likely (90 %) between " in line
         assert (f"on {r.grid_end.date()}, as projected" in line) == (r.grid_end > r.date)

@@ -22,7 +22,6 @@ matplotlib.use("Agg")
 import consensus as cs  # noqa: E402
 from consensus.report import (  # noqa: E402
     _file_stems,
-    headline,
     number,
     render_report,
     spreadsheet_safe,
@@ -160,7 +159,7 @@ def test_page_has_every_section(html, est):
 
 
 def test_headline_numbers_are_the_tables(html, est):
-    heads = headline(est)
+    heads = est.headline()
     st = est.claims_data.statements
     for _, h in heads.iterrows():
         # the date of the latest report, read off the trajectory at the nearest grid date

@@ -108,9 +108,9 @@ def fit_many(
         (``"done"``, ``"skipped"`` or ``"failed"``); ``path`` of its file;
         ``seconds`` spent on it in this call; ``error`` (type and message) if
         it failed; ``warnings`` raised by its fit (e.g. poor convergence);
-        and the headline estimate: for the first quantity, at the last date
-        of its grid, the ``median`` and the central ``prob`` interval
-        ``lower``-``upper``.
+        and the headline estimate (`Estimate.headline`): for the first
+        quantity, on the date of its latest report, the ``median`` and the
+        central ``prob`` interval ``lower``-``upper``.
 
     Raises
     ------
@@ -338,15 +338,14 @@ def _renumber(e: ClaimsError, rows: np.ndarray) -> ClaimsError:
 
 
 def _headline(est, prob: float) -> dict:
-    """The first quantity's median and central interval on the last date of its grid."""
-    quantity = est.quantities[0]
-    last = est.trajectory(quantity, prob=prob).iloc[-1]
+    """The first quantity's headline (`Estimate.headline`): median and interval on its latest report's date."""
+    h = est.headline(prob).iloc[0]
     return {
-        "quantity": quantity,
-        "date": pd.Timestamp(last["date"]),
-        "median": float(last["median"]),
-        "lower": float(last["lower"]),
-        "upper": float(last["upper"]),
+        "quantity": h["quantity"],
+        "date": pd.Timestamp(h["date"]),
+        "median": float(h["median"]),
+        "lower": float(h["lower"]),
+        "upper": float(h["upper"]),
     }
 
 

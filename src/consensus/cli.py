@@ -175,7 +175,7 @@ def _read(path: Path, scales: str | dict[str, str] | None) -> Claims:
 
 
 def _headline_table(est: Estimate, prob: float) -> Table:
-    from .report import headline, number
+    from .report import number
     from .words import estimative
 
     table = Table(
@@ -184,7 +184,7 @@ def _headline_table(est: Estimate, prob: float) -> Table:
     for col, justify in (("quantity", "left"), ("date", "left"), ("estimate", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     table.add_column(f"{estimative(prob)} between", justify="right")
-    for _, h in headline(est, prob).iterrows():
+    for _, h in est.headline(prob).iterrows():
         table.add_row(
             _plain(h["quantity"]),
             h["date"].date().isoformat(),

@@ -348,17 +348,40 @@ class Estimate:
         out["p_value"] = np.clip(p, 0.0, 1.0)
         return out
 
+    def headline(self, prob: float = DEFAULT_PROB) -> pd.DataFrame:
+        """Per quantity, the estimate on the date of its latest report.
+
+        The latest report's publication date, not the end of the time grid: a
+        projection ("up to 10,000 by year end") stretches the grid to a date no
+        one has reported on yet. Columns: ``quantity`` and those of
+        `trajectory` (the row of the grid date nearest that date), plus
+        ``grid_end`` (the last grid date), ``n_statements`` and ``n_origins``.
+        The report, the command line, `summary` and `consensus.fit_many` all
+        give this row.
+        """
+        st = self.claims_data.statements
+        rows = []
+        for q in self.quantities:
+            mine = st[st["quantity"] == q]
+            traj = self.trajectory(q, prob)
+            latest = mine["date"].max()
+            i = int(np.argmin(np.abs((traj["date"] - latest).dt.total_seconds().to_numpy())))
+            row = {"quantity": q, **traj.iloc[i].to_dict()}
+            row["grid_end"] = traj["date"].iloc[-1]
+            row["n_statements"] = len(mine)
+            row["n_origins"] = mine["origin"].nunique()
+            rows.append(row)
+        return pd.DataFrame(rows)
+
     def summary(self, prob: float = DEFAULT_PROB) -> str:
         """A short text: per quantity the estimate, sources running high or low, warnings.
 
-        The estimate is the report's headline (`consensus.report.headline`): on
-        the date of the quantity's latest report, its interval in words and
-        numbers; where projections stretch the grid further, its end too.
+        The estimate is the report's headline (`headline`): on the date of the
+        quantity's latest report, its interval in words and numbers; where
+        projections stretch the grid further, its end too.
         """
-        from .report import headline
-
         lines = []
-        for r in headline(self, prob).itertuples():
+        for r in self.headline(prob).itertuples():
             line = (
                 f"{r.quantity}: {_fmt(r.median)} on {r.date.date()}, its latest report "
                 f"({estimative(prob)} between {_fmt(r.lower)} and {_fmt(r.upper)})"

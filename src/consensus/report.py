@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from .estimate import Estimate
 
 __all__ = [
-    "headline",
     "number",
     "render_report",
     "spreadsheet_safe",
@@ -62,30 +61,6 @@ def number(x: float, digits: int = 3) -> str:
     if magnitude >= digits - 1:  # a whole number once rounded
         return f"{round(x, digits - 1 - magnitude):,.0f}"
     return f"{x:.{digits - 1 - magnitude}f}"
-
-
-def headline(est: Estimate, prob: float = DEFAULT_PROB) -> pd.DataFrame:
-    """Per quantity, the estimate on the date of its latest report.
-
-    The latest report's publication date, not the end of the time grid: a
-    projection ("up to 10,000 by year end") stretches the grid to a date no
-    one has reported on yet. Columns: ``quantity`` and those of
-    `Estimate.trajectory` (the row of the grid date nearest that date), plus
-    ``grid_end`` (the last grid date), ``n_statements`` and ``n_origins``.
-    """
-    st = est.claims_data.statements
-    rows = []
-    for q in est.quantities:
-        mine = st[st["quantity"] == q]
-        traj = est.trajectory(q, prob)
-        latest = mine["date"].max()
-        i = int(np.argmin(np.abs((traj["date"] - latest).dt.total_seconds().to_numpy())))
-        row: dict[str, Any] = {"quantity": q, **traj.iloc[i].to_dict()}
-        row["grid_end"] = traj["date"].iloc[-1]
-        row["n_statements"] = len(mine)
-        row["n_origins"] = mine["origin"].nunique()
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 # ------------------------------------------------------------------ CSV for spreadsheets
@@ -453,7 +428,7 @@ def _leaning(sources: pd.DataFrame, reference: list[str]) -> list[dict[str, Any]
 
 
 def _context(est: Estimate, prob: float, title: str | None) -> dict[str, Any]:
-    heads = headline(est, prob)
+    heads = est.headline(prob)
     claims = est.claims()
     notes = _notes(est)
     sources = est.sources(prob)
