@@ -1,4 +1,8 @@
-"""Run every benchmark: `python benchmarks/run_all.py [--quick]`."""
+"""Run every benchmark: `python benchmarks/run_all.py [--quick]`.
+
+`peer_methods.py` is not run here: it needs the peers' own environment
+(`bash benchmarks/peers/setup_env.sh`, see benchmarks/README.md).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,11 @@ HERE = Path(__file__).resolve().parent
 
 if __name__ == "__main__":
     extra = sys.argv[1:]
-    scripts = ["accuracy.py", "sbc.py", "performance.py"]
+    scripts = ["accuracy.py", "sbc.py", "performance.py", "refit.py"]
     if "--quick" not in extra:  # tails.py has no quick mode: three real-data fits per set
         scripts.append("tails.py")
     for script in scripts:
         print(f"=== {script} {' '.join(extra)}", flush=True)
         subprocess.run([sys.executable, str(HERE / script), *extra], check=True)
+    print("=== extraction.py", flush=True)  # seconds, and nothing to shorten
+    subprocess.run([sys.executable, str(HERE / "extraction.py")], check=True)
