@@ -127,9 +127,7 @@ def markdown(p: dict) -> str:
     m, kw = p["machine"], p["settings"]
     runs, ratio = p["runs"], p["refit_over_first"]
     refit = min(r["seconds"] for r in runs[1:3])
-    rows = [
-        {**r, "compilations": r.get("compilations", "–"), "note": _note(r)} for r in runs
-    ]
+    rows = [{**r, "compilations": r.get("compilations", "–"), "note": _note(r)} for r in runs]
     lines = [
         "### Refits: compile once per model structure",
         "",
@@ -143,8 +141,11 @@ def markdown(p: dict) -> str:
         "original claims again; then the seed fit in a new process with the disk caches warm. "
         "`compilations`: nutpie model compilations so far in the process (counted, not timed).",
         "",
-        md_table(rows, ["run", "seconds", "compilations", "median_2024_10_24", "note"],
-                 {"seconds": ".1f"}),  # fmt: skip
+        md_table(
+            rows,
+            ["run", "seconds", "compilations", "median_2024_10_24", "note"],
+            {"seconds": ".1f"},
+        ),  # fmt: skip
         "",
         f"- In-process refit / first fit: {ratio:.3f} (aim at most 0.3: "
         f"{'met' if ratio <= 0.3 else 'not met'}); the refit took {refit:.1f} s (ideal at most "
