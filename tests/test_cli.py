@@ -165,9 +165,9 @@ def test_fit_writes_everything_and_prints_the_headline(fitted):
     assert est.config.draws == 30 and est.config.chains == 2 and est.config.random_seed == 5
     assert f"report: {out / 'report.html'}" in result.stdout
     # the headline printed is the report's: the estimate on the date of the latest report
-    from consensus.report import headline, number
+    from consensus.report import number
 
-    h = headline(est).iloc[0]
+    h = est.headline().iloc[0]
     assert number(h["median"]) in result.stdout
     assert f"{number(h['lower'])} and {number(h['upper'])}" in result.stdout
     assert "very likely (90 %) between" in result.stdout
@@ -261,3 +261,126 @@ def test_fit_many_calls_batch_with_topics(runner, files, monkeypatch, tmp_path):
     assert seen["out_dir"] == tmp_path and seen["draws"] == 50 and seen["client"] is None
     r = runner.invoke(app, ["fit-many", str(good), str(good), "--out", str(tmp_path)])
     assert r.exit_code == 1 and "given twice" in r.stderr
+
+
+# ------------------------------------------------------------------ truths, reference, progress
+TRUTHS = """quantity,date,value,stderr,note
+troops,2024-10-08,2500,100,official count
+troops,2024-10-14,"3,200",,
+"""
+
+
+def _mock_fit(runner, files, out, *options):
+    """`consensus fit good.csv` with `pm.sample` mocked; returns (result, kwargs of each call)."""
+    import pymc as pm
+    from pymc.testing import mock_sample
+
+    calls: list[dict] = []
+
+    def recording_sample(*args, **kwargs):
+        calls.append(kwargs)
+        return mock_sample(*args, **kwargs)
+
+    args = ["fit", str(files / "good.csv"), "--out", str(out), "--draws", "20"]
+    args += ["--chains", "2", "--seed", "5", "--scale", "troops=log", *options]
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        mp.setattr(pm, "sample", recording_sample)
+        warnings.simplefilter("ignore")
+        result = runner.invoke(app, args)
+    return result, calls
+
+
+def test_fit_with_truths_saves_them_and_calibrates_the_linked_origins(
+    runner, files, fitted, tmp_path
+):
+    (tmp_path / "truths.csv").write_text(TRUTHS)
+    out = tmp_path / "out"
+    r, calls = _mock_fit(
+        runner, files, out, "--truths", str(tmp_path / "truths.csv"), "--no-progress"
+    )
+    assert r.exit_code == 0, r.output
+    assert len(calls) == 1
+    est = cs.load(out / "fit.nc")
+    t = est.truths
+    assert t is not None
+    assert t["quantity"].tolist() == ["troops", "troops"]
+    assert t["date"].tolist() == [pd.Timestamp("2024-10-08"), pd.Timestamp("2024-10-14")]
+    assert t["value"].tolist() == [2500.0, 3200.0]
+    assert t["stderr"].tolist() == [100.0, 0.0]
+    assert t["note"].tolist() == ["official count", ""]
+    src = est.sources()
+    assert len(src) == 4  # Agency A (relayed by Outlet C), Agency B, EVIL, MARKUP
+    assert src["basis"].eq("truths").all() and src["calibrated"].all()
+    assert src["bias_estimated"].all() and src["p_high"].notna().all()
+    assert est.config.reference == []
+    # without truths the same claims only tell the origins apart
+    plain = cs.load(fitted[1] / "fit.nc").sources()
+    assert plain["basis"].eq("relative").all() and not plain["calibrated"].any()
+
+
+@pytest.mark.parametrize("reference", [["Agency A"], ["Agency A", "Agency B"]], ids=["one", "two"])
+def test_fit_with_reference_fixes_those_origins_biases(runner, files, tmp_path, reference):
+    out = tmp_path / "out"
+    options = [x for name in reference for x in ("--reference", name)]
+    r, _ = _mock_fit(runner, files, out, *options, "--no-progress")
+    assert r.exit_code == 0, r.output
+    est = cs.load(out / "fit.nc")
+    assert est.config.reference == reference
+    assert est.truths is None
+    src = est.sources().set_index("origin")
+    assert set(src.index) == {"Agency A", "Agency B", EVIL, MARKUP}
+    assert src["basis"].eq("reference").all() and src["calibrated"].all()
+    is_ref = src.index.isin(reference)
+    fixed = src[is_ref]
+    assert not fixed["bias_estimated"].any() and fixed["p_high"].isna().all()
+    # bias is a factor on the log scale: a reference origin's is exactly 1, no interval
+    for col in ("bias", "bias_lower", "bias_upper"):
+        assert fixed[col].tolist() == [1.0] * len(reference), col
+    assert fixed["rank"].notna().all()  # ranked by its noise alone
+    assert src[~is_ref]["bias_estimated"].all()
+
+
+def test_fit_with_an_unknown_reference_is_one_error_line(runner, files, tmp_path):
+    r, _ = _mock_fit(runner, files, tmp_path / "out", "--reference", "Nobody", "--no-progress")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1
+    assert errors[0].startswith("error: reference origin 'Nobody' is not an origin; origins: [")
+    assert not (tmp_path / "out" / "fit.nc").exists()
+
+
+def test_fit_with_a_missing_truths_file_fails_before_fitting(runner, files, tmp_path, monkeypatch):
+    monkeypatch.setattr(cs, "fit", lambda *a, **k: pytest.fail("fit ran without its truths"))
+    missing = tmp_path / "nope.csv"
+    r = runner.invoke(
+        app,
+        ["fit", str(files / "good.csv"), "--out", str(tmp_path / "out"), "--truths", str(missing)],
+    )
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert r.stderr.splitlines() == [
+        f"error: no such truths file: {missing}",
+        "(run with --debug for the traceback)",
+    ]
+
+
+def test_fit_with_a_bad_truths_row_lists_the_problem(runner, files, tmp_path):
+    bad = tmp_path / "truths.csv"
+    bad.write_text("quantity,date,value\ntroops,2024-10-08,lots\n")
+    r, calls = _mock_fit(runner, files, tmp_path / "out", "--truths", str(bad), "--no-progress")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert calls == []  # refused before sampling
+    lines = r.stderr.splitlines()
+    error = lines.index("error: 1 problem in the truths table:")
+    assert lines[error + 1 :] == [
+        "  - row 2, column 'value' (value 'lots'): not a number (write e.g. 12000 or 12,000)"
+    ]
+    assert not (tmp_path / "out" / "fit.nc").exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "shown"), [((), True), (("--no-progress",), False)], ids=["default", "no-progress"]
+)
+def test_fit_passes_the_progress_bar_choice_to_the_sampler(runner, files, tmp_path, options, shown):
+    r, calls = _mock_fit(runner, files, tmp_path / "out", *options)
+    assert r.exit_code == 0, r.output
+    assert [c["progressbar"] for c in calls] == [shown]

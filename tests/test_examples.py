@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import re
 import runpy
 import sys
 from pathlib import Path
@@ -22,6 +24,19 @@ def test_seed_script_runs_end_to_end(tmp_path, capsys, monkeypatch):
     png = tmp_path / "trajectory.png"
     assert png.stat().st_size > 20_000 and png.read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "fit.nc").exists() and (tmp_path / "sources.png").exists()
+    report = tmp_path / "report.html"
+    assert f"report: {report}" in out
+    assert report.stat().st_size > 50_000  # the charts are inside the page
+    page = report.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "<title>North Korean troops in Russia, October 2024" in page
+    assert "<h1>North Korean troops in Russia, October 2024" in page
+    # self-contained: the charts as inline base64 PNG, nothing fetched from elsewhere
+    images = re.findall(r'<img src="([^"]*)"', page)
+    assert images and all(src.startswith("data:image/png;base64,") for src in images)
+    for src in images:
+        assert base64.b64decode(src.removeprefix("data:image/png;base64,"))[:4] == b"\x89PNG"
+    assert "Ukraine military intelligence" in page
 
 
 @pytest.mark.slow
