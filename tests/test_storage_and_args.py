@@ -254,3 +254,17 @@ def test_a_format_1_file_from_the_previous_version_loads_with_its_tables_unchang
     # a track record of relative biases is refused in words
     with pytest.raises(ValueError, match="format 1, whose biases are relative"):
         cs.fit(cs.read_claims(SEED), track_record=FORMAT1, progressbar=False)
+
+
+def test_per_statement_results_carry_the_statement_ids_and_file_rows(est):
+    """The posterior holds no per-statement variable; `Estimate.claims()` is the labelled
+    per-statement table: its ``statement`` ids are `Claims.table`'s, with the file rows."""
+    per = est.claims()
+    table = est.claims_data.table
+    assert per["statement"].tolist() == list(range(len(per)))
+    live = table[~table["duplicate"]]
+    for s in per.itertuples():
+        mine = live[live["statement"] == s.statement]
+        assert s.rows == ",".join(mine["row"].astype(str))
+        assert (mine["quantity"] == s.quantity).all() and (mine["origin"] == s.origin).all()
+    assert set(live["statement"]) == set(per["statement"])
