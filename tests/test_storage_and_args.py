@@ -80,6 +80,77 @@ def test_edited_claims_group_is_refused(est, tmp_path):
         cs.load(edited)
 
 
+def test_an_edited_figure_that_keeps_the_grid_is_refused(est, tmp_path):
+    """Only the fingerprint sees this edit: the grid and every size stay the same."""
+    path = tmp_path / "fit.nc"
+    est.to_netcdf(path)
+    with xr.open_datatree(path, engine="h5netcdf") as tree:
+        tree = tree.load()
+    claims = tree["claims"].to_dataset()
+    values = claims["value"].values.astype(str)
+    i = int(np.flatnonzero(values != "nan")[0])
+    values, figures = values.astype(object), claims["figure"].values.astype(object)
+    values[i] = figures[i] = "99999"  # a consistent edit: the claims still validate
+    tree["claims"] = xr.DataTree(claims.assign(value=("row", values), figure=("row", figures)))
+    tree.to_netcdf(tmp_path / "edited.nc", engine="h5netcdf")
+    with pytest.raises(SavedFitError, match="do not match its posterior"):
+        cs.load(tmp_path / "edited.nc")
+
+
+def test_a_claims_group_that_no_longer_validates_is_a_saved_fit_error(est, tmp_path):
+    est.to_netcdf(tmp_path / "fit.nc")
+    with xr.open_datatree(tmp_path / "fit.nc", engine="h5netcdf") as tree:
+        tree = tree.load()
+    claims = tree["claims"].to_dataset()
+    values = claims["value"].values.astype(object)
+    values[0] = "99999"  # disagrees with the row's figure
+    tree["claims"] = xr.DataTree(claims.assign(value=("row", values)))
+    tree.to_netcdf(tmp_path / "bad.nc", engine="h5netcdf")
+    with pytest.raises(SavedFitError, match=r"(?s)do not validate.*row 2, column 'figure'"):
+        cs.load(tmp_path / "bad.nc")
+
+
+def _damage(tree: xr.DataTree, how: str) -> xr.DataTree:
+    if how == "no posterior":
+        out = xr.DataTree.from_dict(
+            {k: tree[k].to_dataset() for k in tree.children if k != "posterior"}
+        )
+        out.attrs = dict(tree.attrs)
+        return out
+    if how == "config without scales":
+        cfg = json.loads(tree.attrs["consensus_config"])
+        cfg.pop("scales")
+        tree.attrs["consensus_config"] = json.dumps(cfg)
+        return tree
+    tree.attrs.update(
+        {
+            "config not JSON": {"consensus_config": "{not json"},
+            "config null": {"consensus_config": "null"},
+            "format 99": {"consensus_format": 99},
+        }[how]
+    )
+    return tree
+
+
+@pytest.mark.parametrize(
+    ("how", "match"),
+    [
+        ("config not JSON", "saved settings are damaged"),  # before: JSONDecodeError
+        ("config null", "saved settings are damaged"),  # before: AttributeError
+        ("config without scales", "saved settings are damaged"),  # before: KeyError
+        ("no posterior", "holds no posterior"),  # before: loaded without a word
+        ("format 99", "has format 99"),  # before: loaded without a word
+    ],
+)
+def test_a_damaged_saved_file_says_what_is_wrong(est, tmp_path, how, match):
+    est.to_netcdf(tmp_path / "fit.nc")
+    with xr.open_datatree(tmp_path / "fit.nc", engine="h5netcdf") as tree:
+        tree = tree.load()
+    _damage(tree, how).to_netcdf(tmp_path / "bad.nc", engine="h5netcdf")
+    with pytest.raises(SavedFitError, match=match):
+        cs.load(tmp_path / "bad.nc")
+
+
 def test_foreign_and_damaged_files_say_what_is_wrong(tmp_path):
     junk = tmp_path / "junk.nc"
     junk.write_bytes(b"not a netcdf file at all")
@@ -131,10 +202,14 @@ def test_thresholds_are_checked(est):
             est.probability(Q, "2024-10-24", above=bad)
     with pytest.raises(ValueError, match="outside the estimated span"):
         est.probability(Q, "2023-01-01", above=1)
-    with pytest.raises(ValueError, match="not an ISO date"):
-        est.probability(Q, "24/10/2024", above=1)
     with pytest.raises(KeyError, match="unknown quantity"):
         est.probability("nope", "2024-10-24", above=1)
+
+
+def test_a_non_iso_threshold_date_is_refused_as_read_claims_refuses_it(est):
+    # before: "24/10/2024" was guessed (as 24 October) and answered 1.0
+    with pytest.raises(ValueError, match="not an ISO date"):
+        est.probability(Q, "24/10/2024", above=1)
 
 
 def test_tz_aware_date_reads_as_utc_like_read_claims(est):
@@ -143,6 +218,10 @@ def test_tz_aware_date_reads_as_utc_like_read_claims(est):
     b = est.at(Q, "2024-10-24T04:30:00")
     pd.testing.assert_frame_equal(a, b)
     assert a["date"].iloc[0] == pd.Timestamp("2024-10-24 04:30")
+    # probability reads it the same way (before: a TypeError, tz-naive against tz-aware)
+    assert est.probability(Q, "2024-10-23T23:30:00-05:00", above=5000) == est.probability(
+        Q, "2024-10-24T04:30:00", above=5000
+    )
 
 
 def test_proportion_threshold_outside_0_1_is_refused(mocked):

@@ -35,6 +35,7 @@ import xarray as xr
 from .claims import read_claims
 from .config import FORMAT_VERSION, FitConfig
 from .design import Design
+from .errors import ClaimsError
 from .estimate import Estimate
 from .truths import read_truths, truths_to_frame
 
@@ -160,11 +161,17 @@ def load(path: str | Path) -> Estimate:
     vague = {k: (float(v[0]), float(v[1])) for k, v in config.vague.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the warnings were given when the claims were first read
-        claims = read_claims(frame, vague=vague or None, scales=config.scales)
-        truths = None
-        if "truths" in tree.children:
-            tframe = tree["truths"].to_dataset().to_dataframe().reset_index(drop=True)
-            truths = read_truths(tframe, quantities=claims.quantities, scales=claims.scales)
+        try:
+            claims = read_claims(frame, vague=vague or None, scales=config.scales)
+            truths = None
+            if "truths" in tree.children:
+                tframe = tree["truths"].to_dataset().to_dataframe().reset_index(drop=True)
+                truths = read_truths(tframe, quantities=claims.quantities, scales=claims.scales)
+        except ClaimsError as e:
+            raise SavedFitError(
+                f"{path}: the claims or truths stored in the file do not validate (the file "
+                f"was edited or damaged): {e}"
+            ) from e
     design = claims.design(freq=config.freq, truths=truths)
     if version >= 2:
         saved = tree.attrs.get("design_fingerprint")
