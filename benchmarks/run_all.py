@@ -1,7 +1,7 @@
 """Run every benchmark: `python benchmarks/run_all.py [--quick]`.
 
-`peer_methods.py` is not run here: it needs the peers' own environment
-(`bash benchmarks/peers/setup_env.sh`, see benchmarks/README.md).
+`peer_methods.py` is not run here: it needs the peers' own environment, which
+`make bench` builds (`benchmarks/peers/setup_env.sh`) before running it.
 """
 
 from __future__ import annotations
