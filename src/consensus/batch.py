@@ -338,7 +338,7 @@ def _renumber(e: ClaimsError, rows: np.ndarray) -> ClaimsError:
 
 
 def _headline(est, prob: float) -> dict:
-    """The first quantity's headline (`Estimate.headline`): median and interval on its latest report's date."""
+    """The first quantity's `Estimate.headline`: median and interval on its latest report's date."""
     h = est.headline(prob).iloc[0]
     return {
         "quantity": h["quantity"],
