@@ -63,11 +63,15 @@ def test_round_trip_is_exact_and_carries_format_and_design(est, tmp_path):
         assert "design" in tree.children and "grid_date" in tree["design"].data_vars
 
 
+def _saved_tree(est, tmp_path) -> xr.DataTree:
+    """``est`` saved to tmp_path/fit.nc and read back as a plain tree, to edit or damage."""
+    est.to_netcdf(tmp_path / "fit.nc")
+    with xr.open_datatree(tmp_path / "fit.nc", engine="h5netcdf") as tree:
+        return tree.load()
+
+
 def test_edited_claims_group_is_refused(est, tmp_path):
-    path = tmp_path / "fit.nc"
-    est.to_netcdf(path)
-    with xr.open_datatree(path, engine="h5netcdf") as tree:
-        tree = tree.load()
+    tree = _saved_tree(est, tmp_path)
     claims = tree["claims"].to_dataset()
     # drop the one projection row (as_of later than date): the grid of its quantity shrinks
     proj = np.flatnonzero(claims["as_of"].values.astype(str) > claims["date"].values.astype(str))
@@ -82,10 +86,7 @@ def test_edited_claims_group_is_refused(est, tmp_path):
 
 def test_an_edited_figure_that_keeps_the_grid_is_refused(est, tmp_path):
     """Only the fingerprint sees this edit: the grid and every size stay the same."""
-    path = tmp_path / "fit.nc"
-    est.to_netcdf(path)
-    with xr.open_datatree(path, engine="h5netcdf") as tree:
-        tree = tree.load()
+    tree = _saved_tree(est, tmp_path)
     claims = tree["claims"].to_dataset()
     values = claims["value"].values.astype(str)
     i = int(np.flatnonzero(values != "nan")[0])
@@ -98,9 +99,7 @@ def test_an_edited_figure_that_keeps_the_grid_is_refused(est, tmp_path):
 
 
 def test_a_claims_group_that_no_longer_validates_is_a_saved_fit_error(est, tmp_path):
-    est.to_netcdf(tmp_path / "fit.nc")
-    with xr.open_datatree(tmp_path / "fit.nc", engine="h5netcdf") as tree:
-        tree = tree.load()
+    tree = _saved_tree(est, tmp_path)
     claims = tree["claims"].to_dataset()
     values = claims["value"].values.astype(object)
     values[0] = "99999"  # disagrees with the row's figure
@@ -143,9 +142,7 @@ def _damage(tree: xr.DataTree, how: str) -> xr.DataTree:
     ],
 )
 def test_a_damaged_saved_file_says_what_is_wrong(est, tmp_path, how, match):
-    est.to_netcdf(tmp_path / "fit.nc")
-    with xr.open_datatree(tmp_path / "fit.nc", engine="h5netcdf") as tree:
-        tree = tree.load()
+    tree = _saved_tree(est, tmp_path)
     _damage(tree, how).to_netcdf(tmp_path / "bad.nc", engine="h5netcdf")
     with pytest.raises(SavedFitError, match=match):
         cs.load(tmp_path / "bad.nc")
@@ -165,10 +162,7 @@ def test_foreign_and_damaged_files_say_what_is_wrong(tmp_path):
 
 
 def test_config_from_a_newer_version_is_refused(est, tmp_path):
-    path = tmp_path / "fit.nc"
-    est.to_netcdf(path)
-    with xr.open_datatree(path, engine="h5netcdf") as tree:
-        tree = tree.load()
+    tree = _saved_tree(est, tmp_path)
     cfg = json.loads(tree.attrs["consensus_config"])
     cfg["some_future_setting"] = 1
     tree.attrs["consensus_config"] = json.dumps(cfg)
