@@ -15,7 +15,11 @@ from .settings import MANY, log
 
 
 def child_fit_loop(n_topics: int, fit: dict, out_dir: str) -> dict:
-    """The plain way: one process, ``fit`` then ``to_netcdf`` per topic, one after another."""
+    """The plain way: one process, ``fit`` then ``to_netcdf`` per topic, one after another.
+
+    `fit`'s defaults: no shape buckets, so a topic reuses a compiled model only if an earlier
+    one had its very structure (none here).
+    """
     import consensus as cs
 
     topics = many_topics(n_topics)
@@ -71,7 +75,8 @@ def measure_fit_many(quick: bool, topics: int | None = None) -> dict:
     load_before = os.getloadavg()
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        plans = [("loop", 1, "child_fit_loop", {})] + [
+        n_loop = min(n, MANY["loop_topics"])
+        plans = [("loop", 1, "child_fit_loop", {"n_topics": n_loop})] + [
             (f"fit_many, {w} worker{'s' if w > 1 else ''}", w, "child_fit_many", {"workers": w})
             for w in MANY["workers"]
         ]
@@ -79,11 +84,11 @@ def measure_fit_many(quick: bool, topics: int | None = None) -> dict:
             out_dir = Path(tmp) / func / str(workers)
             out_dir.mkdir(parents=True)
             kwargs = {"n_topics": n, "fit": fit, "out_dir": str(out_dir), **extra}
-            log(f"{label}: {n} topics")
+            log(f"{label}: {kwargs['n_topics']} topics")
             r = run_child(func, kwargs, timeout=MANY["cap_s"])
-            r.update(label=label, workers=workers, topics=n)
+            r.update(label=label, workers=workers, topics=kwargs["n_topics"])
             if "wall_s" in r:
-                r["topics_per_min"] = 60 * n / r["wall_s"]
+                r["topics_per_min"] = 60 * kwargs["n_topics"] / r["wall_s"]
             log(f"{label}: {r.get('wall_s', float('nan')):.0f} s, {r.get('failed')} failed")
             runs.append(r)
     return {

@@ -382,6 +382,7 @@ def md_fit_many(s: dict) -> str:
         rows.append(
             {
                 "run": r["label"],
+                "topics": r.get("topics", s["topics"]),
                 "workers": r["workers"],
                 "wall (s)": r.get("wall_s"),
                 "topics/min": r.get("topics_per_min"),
@@ -410,10 +411,14 @@ def md_fit_many(s: dict) -> str:
         f"{s['topics']} simulated topics (`many_topics`: one quantity over 90 days, 6 origins, "
         f"20-60 claims with 10 % at_least and 10 % ranges), each fitted with {f['chains']} chains "
         f"x {f['draws']} draws after {f['tune']} tuning steps and saved as `<topic>.nc`. "
-        "`loop`: one fresh process calling `fit` then `to_netcdf` per topic, chains in parallel "
-        "(fit's default). `fit_many`: a fresh process starting a LocalCluster of single-threaded "
+        "`loop`: one fresh process calling `fit` (its defaults: chains in parallel, no shape "
+        "buckets) then `to_netcdf` per topic, on the first "
+        f"{s['settings'].get('loop_topics', s['topics'])} topics only: each compiles its own "
+        "model. `fit_many`: a fresh process starting a LocalCluster of single-threaded "
         "worker processes (its start is in the wall time), chains one after another in each "
-        "worker (fit_many's default: the parallelism is across topics). Per-topic times: as "
+        "worker and `fit(buckets=True)` (fit_many's defaults: the parallelism is across "
+        "topics, and a model compiled for one topic serves every later topic of its worker "
+        "whose claims fall in the same shape buckets). Per-topic times: as "
         "each topic's own clock saw them (for fit_many, in its worker), in input order; the "
         "first topic of a process is the one that pays for anything compiled or imported once.",
     ]
@@ -444,25 +449,16 @@ def md_fit_many(s: dict) -> str:
         lines.append(
             f"The second worker gives {rate[2] / rate[1]:.2f} x the topics per minute of one."
         )
-    if 1 in rate and loop.get("topics_per_min") and loop["topics_per_min"] < rate[1] / 1.5:
-        lines.append(
-            f"The loop ran {rate[1] / loop['topics_per_min']:.1f} x slower than one fit_many "
-            "worker doing the same topics one at a time. Not measured apart here: the loop's "
-            "parallel chains and multi-threaded libraries compete with the other jobs for the "
-            "cores (a worker runs one thread), and the machine's load changed between runs; "
-            "the one-worker run is the fairer baseline for the gain from more workers."
-        )
     times = loop.get("per_topic_s") or []
-    if len(times) > 1:
-        later = statistics.median(times[1:])
+    one = by.get("fit_many, 1 worker", {}).get("per_topic_s") or []
+    if times and len(one) > 1:
+        later = statistics.median(one[1:])
         lines.append(
-            f"Compile reuse: in the loop's process the first fit took {times[0]:.1f} s and "
-            f"later fits {later:.1f} s (median), {later / times[0]:.2f} x the first: "
-            + (
-                "later topics reuse what the first compiled."
-                if later <= 0.5 * times[0]
-                else "every topic still pays for most of its compile."
-            )
+            f"Compile reuse: without it (the loop) a topic took {statistics.median(times):.1f} s "
+            f"(median); with it (one fit_many worker, after its first topic) {later:.1f} s "
+            f"(median), {statistics.median(times) / later:.0f} x less. Slower topics in the "
+            "worker are those that opened a new shape bucket and compiled (first topic: "
+            f"{one[0]:.1f} s; slowest later one: {max(one[1:]):.1f} s)."
         )
     before, after = s["load_average_before"], s["load_average_after"]
     lines.append(

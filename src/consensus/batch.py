@@ -98,8 +98,9 @@ def fit_many(
         Show a progress bar.
     **fit_kwargs
         Passed to `consensus.fit` for every topic. ``progressbar`` defaults
-        to ``False`` and ``cores`` to 1 (chains one after another: the
-        parallelism is across topics).
+        to ``False``, ``cores`` to 1 (chains one after another: the
+        parallelism is across topics) and ``buckets`` to ``True`` (topics of
+        similar size share one compiled model).
 
     Returns
     -------
@@ -127,14 +128,15 @@ def fit_many(
     recorded with its error and the others go on. With a remote cluster the
     workers need consensus installed, and paths (claims files, ``out_dir``)
     must be reachable from them. Each worker process fits topic after
-    topic, so whatever `fit` keeps in a process (a model compiled for one
-    topic's structure) serves later topics of the same structure.
+    topic, so whatever `fit` keeps in a process serves later topics: with
+    ``buckets=True`` a model compiled for one topic serves every later topic
+    whose claims fall in the same shape buckets (`consensus.fit`).
     """
     import inspect
 
     from . import fit
 
-    fit_kwargs = {"progressbar": False, "cores": 1, **fit_kwargs}
+    fit_kwargs = {"progressbar": False, "cores": 1, "buckets": True, **fit_kwargs}
     inspect.signature(fit).bind(None, **fit_kwargs)  # a TypeError now, not one per topic
     if not 0 < prob < 1:
         raise ValueError(f"prob must lie strictly between 0 and 1, got {prob}")

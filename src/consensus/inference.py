@@ -7,10 +7,13 @@ what to try.
 
 Compile once per model structure: with nutpie, the compiled model is kept in an
 in-process LRU cache keyed by `consensus.model.structure_key` (index arrays,
-kinds, sizes, priors, reference, track record, sampler settings). A later fit of
-the same structure with new numbers swaps its `consensus.model.model_data` into
-the compiled model (`CompiledPyMCModel.with_data`) instead of compiling again;
-its draws equal a cold fit's with the same seed.
+kinds, sizes, priors, track record, sampler settings). A later fit of the same
+structure with new numbers swaps its `consensus.model.model_data` into the
+compiled model (`CompiledPyMCModel.with_data`) instead of compiling again; its
+draws equal a cold fit's with the same seed. With ``fit(buckets=True)`` (what
+`fit_many` does) small designs are padded to shape buckets and their index
+arrays are data too, so another topic of similar size, new claims or other
+reference origins reuse the compiled model as well.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from .model import (
     model_data,
     resolve_priors,
     structure_key,
+    unpad,
 )
 from .storage import label_posterior
 from .truths import read_truths
@@ -78,6 +82,7 @@ def fit(
     cores: int | None = None,
     advi_iterations: int = 20_000,
     exact: bool | str | Sequence[str] | None = "auto",
+    buckets: bool = False,
 ) -> Estimate:
     """Fit the consensus model to claims.
 
@@ -145,6 +150,17 @@ def fit(
         those quantities. Quantities with known truths are left out (the truth
         is known). `Estimate.candidates` then gives each claimed figure's
         probability of being the truth.
+    buckets
+        Pad the model's axes up to shape buckets (powers of two) before compiling,
+        so that the compiled model serves every later fit in this process whose
+        claims fall in the same buckets: another topic of similar size, a topic
+        with new claims, other reference origins. The padding is inert (the
+        posterior is the same; draws differ from an unpadded fit with the same
+        seed), but the first compile takes about twice as long, so it pays from
+        the second topic on. `fit_many` turns it on. Only for nutpie and designs
+        of at most `PAD_UP_TO` statements and grid points; otherwise ignored.
+        Without it a refit reuses the compiled model only for the same claims
+        structure with new numbers.
 
     Returns
     -------
@@ -209,6 +225,7 @@ def fit(
             track,
             config,
             exact=ex,
+            buckets=buckets,
             progressbar=progressbar,
             cores=cores,
         )
@@ -390,6 +407,16 @@ def _trim(idata: xr.DataTree, config: FitConfig, loss: np.ndarray | None = None)
 #: How many compiled models the in-process cache keeps (least recently used goes first).
 COMPILE_CACHE_SIZE = 16
 
+#: ``fit(buckets=True)`` pads designs with at most this many statements and grid points to
+#: shape buckets (`consensus.model.bucket`): there, compiling is nearly the whole fit, and
+#: the padded terms cost little. Larger designs keep their exact sizes.
+PAD_UP_TO = 2000
+
+
+def _pads(design: Design, buckets: bool) -> bool:
+    small = design.n_statements <= PAD_UP_TO and len(design.grid_quantity) <= PAD_UP_TO
+    return buckets and small
+
 
 class _Compiled:
     """A compiled nutpie model and the PyMC model it came from (its initial-point function
@@ -427,7 +454,7 @@ def _pm_sample_is_pymcs() -> bool:
 
 
 def _compiled_for(
-    key: str, design: Design, priors, reference, track, exact=None
+    key: str, design: Design, priors, reference, track, exact=None, pad: bool = False
 ) -> tuple[_Compiled, bool]:
     """The cached compiled model of ``key``, or a new one (compiled and cached): (entry, hit)."""
     with _CACHE_LOCK:
@@ -437,7 +464,7 @@ def _compiled_for(
             return entry, True
     import nutpie
 
-    model = build_model(design, priors, reference, track, exact)
+    model = build_model(design, priors, reference, track, exact, pad=pad)
     keep = [v for v in KEEP if v in model.named_vars]
     entry = _Compiled(model, nutpie.compile_pymc_model(model, backend="numba", var_names=keep))
     with _CACHE_LOCK:
@@ -455,6 +482,7 @@ def _sample_nutpie_cached(
     config: FitConfig,
     *,
     exact: ExactDesign | None = None,
+    buckets: bool = False,
     progressbar: bool,
     cores: int | None,
 ) -> xr.DataTree:
@@ -466,9 +494,12 @@ def _sample_nutpie_cached(
     import nutpie
     from pymc.progress_bar import NutpieProgressBarManager
 
-    key = structure_key(design, priors, reference, track, "nutpie", "numba", KEEP, exact=exact)
-    entry, hit = _compiled_for(key, design, priors, reference, track, exact)
-    numbers = model_data(design, track)
+    pad = _pads(design, buckets)
+    key = structure_key(
+        design, priors, reference, track, "nutpie", "numba", KEEP, exact=exact, pad=pad
+    )
+    entry, hit = _compiled_for(key, design, priors, reference, track, exact, pad)
+    numbers = model_data(design, track, reference, pad)
     seed = (
         None
         if config.random_seed is None
@@ -499,8 +530,8 @@ def _sample_nutpie_cached(
                 target_accept=config.target_accept,
             )
     out = _trim(idata, config)
-    # a hit was compiled for another design of this structure: give the axes this one's labels
-    post = out.posterior.to_dataset()
+    # padding off; a hit was compiled for another design of this structure: this one's labels
+    post = unpad(out.posterior.to_dataset(), design)
     labels = {k: v for k, v in coords(design).items() if k in post.dims}
     return xr.DataTree.from_dict(
         {

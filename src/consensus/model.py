@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pymc as pm
@@ -108,7 +109,7 @@ def interval_logp(lo_z: pt.TensorVariable, hi_z: pt.TensorVariable, nu) -> pt.Te
     return pm.math.logdiffexp(std_t_logcdf(b, nu), std_t_logcdf(a, nu))
 
 
-def _at(nu, idx: np.ndarray):
+def _at(nu, idx):
     """The degrees of freedom of the statements ``idx``: a fixed float, or their entries."""
     return nu if isinstance(nu, float) else nu[idx]
 
@@ -271,36 +272,119 @@ def report_sd(design: Design, noise, projection_sigma, noise_floor: float):
     """
     d = design
     s = d.quantity_scale[d.quantity]
+    own_noise = noise[..., d.origin, s]
     return (
-        noise[..., d.origin, s] ** 2
+        own_noise**2
         + (noise_floor * d.unit[s]) ** 2
         + d.stderr**2
         + projection_sigma[..., s] ** 2 * (d.horizon_days / 30.0)
     ) ** 0.5
 
 
-def coords(design: Design) -> dict[str, list]:
+#: A padding statement's error sd, in units of its scale group: its terms in the log density
+#: are constant to about 1e-12, so padding changes no posterior (`model_data(pad=True)`).
+PAD_SD = 1e6
+
+
+def bucket(n: int) -> int:
+    """The padded length of an axis of ``n`` entries: the next power of two (at least 2; 0 stays 0).
+
+    Designs whose axes fall in the same buckets share one compiled model (`structure_key`).
+    """
+    return 0 if n <= 0 else 1 << max(1, (n - 1).bit_length())
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """The lengths of a design's axes, as the model holds them (padded or not)."""
+
+    quantity: int
+    origin: int
+    time: int
+    walk: int
+    statement: int
+    step: int
+    group: int
+
+
+def _pad(a: np.ndarray, n: int, fill) -> np.ndarray:
+    """``a`` followed by ``fill`` up to length ``n`` along its first axis."""
+    a = np.asarray(a)
+    extra = np.full((n - len(a), *a.shape[1:]), fill, dtype=a.dtype)
+    return np.concatenate([a, extra])
+
+
+def model_sizes(design: Design, pad: bool = False) -> tuple[Sizes, Sizes]:
+    """(real, held): the design's axis lengths and those the model holds.
+
+    Padded (``pad``), every axis that varies from one small topic to the next is rounded
+    up to its `bucket`, with room for one padding statement, one padding grid point
+    and one padding walk (the targets of the padded entries).
+    """
+    d = design
+    real = Sizes(
+        quantity=len(d.quantities),
+        origin=len(d.origins),
+        time=len(d.grid_quantity),
+        walk=int((d.grid_len > 1).sum()),
+        statement=d.n_statements,
+        step=len(d.grid_quantity) - len(d.quantities),
+        group=int(bias_groups(d).max()) + 1,
+    )
+    if not pad:
+        return real, real
+    held = Sizes(
+        quantity=bucket(real.quantity),
+        origin=bucket(real.origin),
+        time=bucket(real.time + 1),
+        walk=bucket(real.walk + 1),
+        statement=bucket(real.statement + 1),
+        step=bucket(real.step),
+        group=bucket(real.group),
+    )
+    return real, held
+
+
+def coords(design: Design, pad: bool = False) -> dict[str, list]:
+    """The model's coordinates; padded entries (``pad``) are labelled ``(padding i)``."""
+    real, held = model_sizes(design, pad)
     walking = np.flatnonzero(design.grid_len > 1)
     lone = lone_statements(design)
     pin = pinning_truths(design)
+    points = np.setdiff1d(np.flatnonzero(design.kind == KIND_CODE["point"]), lone)
+
+    def padded(labels: list, n: int) -> list:
+        return list(labels) + [f"(padding {i})" for i in range(n - len(labels))]
+
     return {
-        "quantity": design.quantities,
-        "origin": design.origins,
+        "quantity": padded(design.quantities, held.quantity),
+        "origin": padded(design.origins, held.origin),
         "scale": design.scale_groups,
-        "walk": [design.quantities[i] for i in walking],
-        "time": list(range(len(design.grid_quantity))),
-        "statement": list(range(design.n_statements)),
-        "point": list(np.setdiff1d(np.flatnonzero(design.kind == KIND_CODE["point"]), lone)),
+        "walk": padded([design.quantities[i] for i in walking], held.walk),
+        "time": list(range(held.time)),
+        "statement": list(range(held.statement)),
+        # padded point terms are labelled by statement numbers past the design's own
+        "point": [int(i) for i in points]
+        + list(
+            range(real.statement, real.statement + (held.statement - len(points) if pad else 0))
+        ),
         "lone": [design.quantities[q] for q in design.quantity[lone]],
         "pinned": [design.quantities[q] for q in design.truth_quantity[pin]],
         "other_truth": list(np.setdiff1d(np.arange(len(design.truth_quantity)), pin)),
     }
 
 
-#: Names of the `pm.Data` containers that hold a design's numbers (not its structure).
-#: Two designs with the same `structure_key` give the same graph up to these values, so a
-#: compiled model can be reused with `model_data` swapped in (`consensus.inference`).
-DATA_NAMES = (
+def unpad(post, design: Design):
+    """A posterior of a padded model cut back to the design's own axes (padding comes last)."""
+    real, _ = model_sizes(design)
+    cut = {"quantity": real.quantity, "origin": real.origin, "time": real.time, "walk": real.walk}
+    return post.isel({k: slice(0, n) for k, n in cut.items() if k in post.dims})
+
+
+#: Names of the `pm.Data` containers: a design's numbers and its index arrays. Two designs
+#: with the same `structure_key` give the same graph up to these values, so a compiled
+#: model serves both with `model_data` swapped in (`consensus.inference`).
+NUMBER_NAMES = (
     "data_unit",
     "data_center",
     "data_span",
@@ -319,6 +403,37 @@ DATA_NAMES = (
     "data_track_noise_sd",
     "data_track_shared_mean",
     "data_track_shared_sd",
+)
+#: All the containers: the numbers, then the masks and indices.
+DATA_NAMES = (
+    *NUMBER_NAMES,
+    # masks
+    "data_present",
+    "data_reference",
+    "data_tracked",
+    "data_group_size",
+    "data_group_has_ref",
+    # indices
+    "data_quantity_scale",
+    "data_anchor",
+    "data_quantity_group",
+    "data_grid_quantity",
+    "data_steps",
+    "data_step_walk",
+    "data_walking",
+    "data_quantity",
+    "data_origin",
+    "data_time",
+    "data_group",
+    "data_point",
+    "data_at_least",
+    "data_at_most",
+    "data_range",
+    "data_lone",
+    "data_pin",
+    "data_other",
+    "data_truth_quantity",
+    "data_truth_time",
 )
 
 
@@ -339,41 +454,112 @@ def _has_track_shared(track: TrackPrior | None) -> bool:
     return track is not None and bool(np.isfinite(track.log_shared_mean).any())
 
 
-def model_data(design: Design, track: TrackPrior | None = None) -> dict[str, np.ndarray]:
-    """The numbers of a design that `build_model` puts into `pm.Data` containers, by name.
+def model_data(
+    design: Design,
+    track: TrackPrior | None = None,
+    reference: Sequence[str] | None = None,
+    pad: bool = False,
+) -> dict[str, np.ndarray]:
+    """Every array `build_model` reads, by the name of its `pm.Data` container.
 
-    Everything that may change between refits of one structure: values and bounds,
-    standard errors, horizons, the unit and centres, the time steps, truths' values
-    and a track record's moments. Index arrays (which statement, origin, grid point
-    and kind) are structure and stay constants of the graph (`structure_key`).
+    The numbers (values and bounds, standard errors, horizons, the unit and centres, the time
+    steps, truths, a track record's moments) and the index arrays (which quantity, origin and
+    grid point each statement is about, the statements of each kind, the bias groups, the
+    reference origins). `build_model` holds the numbers in `pm.Data` containers, and the
+    indices too when padded (else as constants of the graph: they compile faster).
+
+    ``pad`` rounds the axes up to their `bucket`. The padding is inert: padded statements
+    copy statement 0 at its quantity's centre with an error sd of `PAD_SD` units (every kind gets
+    ``statement`` entries, so which kinds a topic has does not matter either); padded
+    quantities, origins, walks and steps are prior-only; `unpad` cuts them off the posterior.
     """
     d = design
+    real, held = model_sizes(d, pad)
+    i32 = np.int32
     walking = np.flatnonzero(d.grid_len > 1)
-    is_start = np.zeros(len(d.grid_quantity), dtype=bool)
+    is_start = np.zeros(real.time, dtype=bool)
     is_start[d.grid_start] = True
     steps = np.flatnonzero(~is_start)
-    pts = np.setdiff1d(np.flatnonzero(d.kind == KIND_CODE["point"]), lone_statements(d))
-    _, other = _truth_split(d)
+    walk_of_q = np.full(real.quantity, -1)
+    walk_of_q[walking] = np.arange(len(walking))
+    lone = lone_statements(d)
+    pin, other = _truth_split(d)
+    g = bias_groups(d)
+    n_s = len(d.scale_groups)
+    present = np.zeros((real.origin, n_s))
+    present[d.origin, d.quantity_scale[d.quantity]] = 1.0
+    ref = np.repeat(reference_mask(d, reference), n_s)
+    g_flat = g.ravel()
+    has_ref = np.zeros(real.group)
+    has_ref[g_flat[(ref > 0) & (g_flat >= 0)]] = 1.0
+    # each quantity's level is anchored at the grid point of its median statement
+    anchor = np.array(
+        [
+            np.sort(d.time[d.quantity == q])[(d.quantity == q).sum() // 2]
+            for q in range(real.quantity)
+        ]
+    )
+    # padded statements: copies of statement 0 at its quantity's centre, with an error sd of
+    # PAD_SD units; padded steps and walks: prior-only, onto a padded grid point and walk
+    q0, o0, t0 = int(d.quantity[0]), int(d.origin[0]), int(d.time[0])
+    s0 = int(d.quantity_scale[q0])
+    c0, u0 = float(d.center[q0]), float(d.unit[s0])
+    kinds = {}
+    for name in ("point", "at_least", "at_most", "range"):
+        idx = np.flatnonzero(d.kind == KIND_CODE[name])
+        if name == "point":
+            idx = np.setdiff1d(idx, lone)
+        kinds[name] = _pad(idx.astype(i32), held.statement if pad else len(idx), real.statement)
+    value = _pad(np.nan_to_num(np.asarray(d.value, dtype=float)), held.statement, c0)
     f = np.asarray
     out = {
         "data_unit": f(d.unit, dtype=float),
-        "data_center": f(d.center, dtype=float),
-        "data_span": f((d.grid_len - 1) * d.step_days, dtype=float)[walking],
-        "data_step_days": f(d.step_days, dtype=float)[d.grid_quantity[steps]],
-        "data_value": np.nan_to_num(f(d.value, dtype=float)),
-        "data_low": np.nan_to_num(f(d.low, dtype=float)),
-        "data_high": np.nan_to_num(f(d.high, dtype=float)),
-        "data_stderr": f(d.stderr, dtype=float),
-        "data_horizon": f(d.horizon_days, dtype=float),
-        "data_report": f(d.value, dtype=float)[pts],
+        "data_center": _pad(f(d.center, dtype=float), held.quantity, 0.0),
+        "data_span": _pad(f((d.grid_len - 1) * d.step_days, dtype=float)[walking], held.walk, 1.0),
+        "data_step_days": _pad(f(d.step_days, dtype=float)[d.grid_quantity[steps]], held.step, 1.0),
+        "data_value": value,
+        "data_low": _pad(np.nan_to_num(f(d.low, dtype=float)), held.statement, c0 - u0),
+        "data_high": _pad(np.nan_to_num(f(d.high, dtype=float)), held.statement, c0 + u0),
+        "data_stderr": _pad(f(d.stderr, dtype=float), held.statement, PAD_SD * u0),
+        "data_horizon": _pad(f(d.horizon_days, dtype=float), held.statement, 0.0),
+        "data_report": value[kinds["point"]],
         "data_truth_value": f(d.truth_value, dtype=float),
         "data_truth_stderr": f(d.truth_stderr, dtype=float),
+        "data_present": _pad(present, held.origin, 0.0),
+        "data_reference": _pad(ref.reshape(real.origin, n_s), held.origin, 0.0).ravel(),
+        "data_group_size": _pad(
+            np.bincount(g_flat[g_flat >= 0], minlength=real.group).astype(float), held.group, 1.0
+        ),
+        "data_group_has_ref": _pad(has_ref, held.group, 0.0),
+        "data_quantity_scale": _pad(d.quantity_scale.astype(i32), held.quantity, 0),
+        "data_anchor": _pad(anchor.astype(i32), held.quantity, 0),
+        "data_quantity_group": _pad(
+            np.maximum(quantity_groups(d), 0).astype(i32), held.quantity, 0
+        ),
+        "data_grid_quantity": _pad(d.grid_quantity.astype(i32), held.time, 0),
+        "data_steps": _pad(steps.astype(i32), held.step, real.time),
+        "data_step_walk": _pad(walk_of_q[d.grid_quantity[steps]].astype(i32), held.step, real.walk),
+        "data_walking": _pad(walking.astype(i32), held.walk, 0),
+        "data_quantity": _pad(d.quantity.astype(i32), held.statement, q0),
+        "data_origin": _pad(d.origin.astype(i32), held.statement, o0),
+        "data_time": _pad(d.time.astype(i32), held.statement, t0),
+        "data_group": _pad(np.maximum(g, 0).astype(i32), held.origin, 0).ravel(),
+        "data_point": kinds["point"],
+        "data_at_least": kinds["at_least"],
+        "data_at_most": kinds["at_most"],
+        "data_range": kinds["range"],
+        "data_lone": lone.astype(i32),
+        "data_pin": pin.astype(i32),
+        "data_other": other.astype(i32),
+        "data_truth_quantity": d.truth_quantity.astype(i32),
+        "data_truth_time": d.truth_time.astype(i32),
     }
     if track is not None and track.tracked.any():
-        out["data_track_bias_mean"] = np.nan_to_num(track.bias_mean.ravel())
-        out["data_track_bias_sd"] = np.nan_to_num(track.bias_sd.ravel())
-        out["data_track_noise_mean"] = np.nan_to_num(track.log_noise_mean)
-        out["data_track_noise_sd"] = np.nan_to_num(track.log_noise_sd)
+        out["data_tracked"] = _pad(track.tracked.astype(float), held.origin, 0.0).ravel()
+        out["data_track_bias_mean"] = _pad(np.nan_to_num(track.bias_mean), held.origin, 0.0).ravel()
+        out["data_track_bias_sd"] = _pad(np.nan_to_num(track.bias_sd), held.origin, 0.0).ravel()
+        out["data_track_noise_mean"] = _pad(np.nan_to_num(track.log_noise_mean), held.origin, 0.0)
+        out["data_track_noise_sd"] = _pad(np.nan_to_num(track.log_noise_sd), held.origin, 0.0)
     if _has_track_shared(track):
         assert track is not None
         out["data_track_shared_mean"] = np.nan_to_num(track.log_shared_mean)
@@ -393,37 +579,30 @@ def structure_key(
     track: TrackPrior | None = None,
     *extra: object,
     exact: ExactDesign | None = None,
+    pad: bool = False,
 ) -> str:
-    """A hash of everything that shapes `build_model`'s graph, but not of `model_data`.
+    """A hash of everything that shapes `build_model`'s graph, but not of its data containers.
 
-    Index arrays, kinds, sizes, the scale groups, priors, reference origins and which
-    (origin, scale) pairs a track record covers; ``extra`` adds the caller's settings
-    (the sampler). Equal keys: the same compiled model serves both designs.
+    The lengths of `model_data`'s arrays (with ``pad``, their buckets), the number of scale
+    groups, the priors, which scale groups a track record's shared-error scale covers, the
+    exact-or-wrong cells; unpadded, also the index and mask arrays, which are then
+    constants of the graph (padded, they are data: which statement is about what, and the
+    reference origins, are not structure). ``extra`` adds the caller's settings (the
+    sampler). Equal keys: the same compiled model serves both designs.
     """
-    d = design
     h = hashlib.sha256()
-    p = resolve_priors(priors)
-    h.update(repr(sorted(p.items())).encode())
-    h.update(repr((len(d.quantities), len(d.origins), list(d.scale_groups))).encode())
-    arrays = [
-        d.quantity_scale,
-        d.grid_quantity,
-        d.grid_start,
-        d.grid_len,
-        d.quantity,
-        d.origin,
-        d.time,
-        d.kind,
-        d.truth_quantity,
-        d.truth_time,
-        reference_mask(d, reference),
-    ]
+    h.update(repr(sorted(resolve_priors(priors).items())).encode())
+    h.update(repr(len(design.scale_groups)).encode())
+    data = model_data(design, track, reference, pad)
+    h.update(repr(sorted((k, v.dtype.str, v.shape) for k, v in data.items())).encode())
+    # unpadded, indices and masks are constants of the graph: their values are structure
+    arrays = [] if pad else [data[k] for k in sorted(data) if k not in NUMBER_NAMES]
     if track is not None:
-        arrays += [track.tracked, np.isfinite(track.log_shared_mean)]
+        arrays += [np.isfinite(track.log_shared_mean)]
         if exact is not None:  # the carried Beta is a constant of the graph
-            arrays += list(_exact_truth_prior(p, track, len(d.scale_groups)))
-    else:
-        arrays += [np.zeros(0)]
+            arrays += list(
+                _exact_truth_prior(resolve_priors(priors), track, len(design.scale_groups))
+            )
     arrays += exact.arrays() if exact is not None else [np.zeros(1)]
     for a in arrays:
         a = np.ascontiguousarray(a)
@@ -439,6 +618,7 @@ def build_model(
     reference: Sequence[str] | None = None,
     track: TrackPrior | None = None,
     exact: ExactDesign | None = None,
+    pad: bool = False,
 ) -> pm.Model:
     """Build the consensus model.
 
@@ -454,6 +634,9 @@ def build_model(
         Priors from an earlier fit's posterior for the origins it knew.
     exact
         Cells whose point claims are each exact or wrong (`consensus.exact`).
+    pad
+        Round the axes up to their `bucket` (`model_data`), so that one compiled model
+        serves every design in the same buckets; `unpad` cuts the posterior back.
 
     Returns
     -------
@@ -475,69 +658,51 @@ def build_model(
     known from their priors only, and they widen the truth's interval by
     exactly that uncertainty; known truths (or a reference origin, or a track
     record) pin them.
+
+    The design's numbers are data containers (`model_data`); padded, so are its index
+    arrays and masks, and the graph depends only on their lengths (`structure_key`).
     """
     p = resolve_priors(priors)
-    d = design
-    ref = reference_mask(d, reference)
-    n_q, n_o, n_s = len(d.quantities), len(d.origins), len(d.scale_groups)
-    walking = np.flatnonzero(d.grid_len > 1)
-    # statement -> scale group, and which (origin, scale) pairs carry any statement
-    st_scale = d.quantity_scale[d.quantity]
-    present = np.zeros((n_o, n_s))
-    present[d.origin, st_scale] = 1.0
-    g_flat = bias_groups(d).ravel()  # (O*S,) group of each (origin, scale); -1 if absent
-    live = np.flatnonzero(g_flat >= 0)
-    g_live = g_flat[live]
-    n_groups = int(g_flat.max()) + 1
-    g_size = np.bincount(g_live, minlength=n_groups).astype(float)
-    ref_flat = np.repeat(ref, n_s)
-    has_ref = np.zeros(n_groups, dtype=bool)
-    has_ref[g_flat[(ref_flat > 0) & (g_flat >= 0)]] = True
-    q_group = quantity_groups(d)
-    tracked = (track.tracked if track is not None else np.zeros((n_o, n_s), bool)).ravel()
+    numbers = model_data(design, track, reference, pad)
+    _, held = model_sizes(design, pad)
+    n_o, n_s = held.origin, len(design.scale_groups)
+    tracked_any = track is not None and bool(track.tracked.any())
 
-    # each quantity's level is anchored at the grid point of its median statement
-    anchor = np.array(
-        [np.sort(d.time[d.quantity == q])[(d.quantity == q).sum() // 2] for q in range(n_q)]
-    )
-    # non-start grid points, and the walking quantity each belongs to
-    is_start = np.zeros(len(d.grid_quantity), dtype=bool)
-    is_start[d.grid_start] = True
-    steps = np.flatnonzero(~is_start)
-    walk_of_q = np.full(n_q, -1)
-    walk_of_q[walking] = np.arange(len(walking))
-    step_walk = walk_of_q[d.grid_quantity[steps]]
-    lone = lone_statements(d)
-    lone_q = d.quantity[lone]
-    pin, other = _truth_split(d)
-    pin_q = d.truth_quantity[pin]
-    numbers = model_data(d, track)
-
-    with pm.Model(coords=coords(d)) as model:
-        # the design's numbers are data containers, its indices constants: a compiled model
-        # serves every design of the same structure (`structure_key`) with `model_data` swapped
-        data = {k: pm.Data(k, v) for k, v in numbers.items()}
+    with pm.Model(coords=coords(design, pad)) as model:
+        # numbers are always data; indices and masks only when padded (shared across designs):
+        # as constants they compile about twice as fast (benchmarks/README.md, refits)
+        data: dict[str, Any] = {
+            k: pm.Data(k, v) if pad or k in NUMBER_NAMES else pt.as_tensor(v)
+            for k, v in numbers.items()
+        }
+        d = dataclasses.replace(  # the design's arrays as the tensors report_sd reads
+            design,
+            unit=data["data_unit"],
+            quantity_scale=data["data_quantity_scale"],
+            quantity=data["data_quantity"],
+            origin=data["data_origin"],
+            stderr=data["data_stderr"],
+            horizon_days=data["data_horizon"],
+        )
         unit = data["data_unit"]
         unit_q = unit[d.quantity_scale]  # (Q,)
-        span = data["data_span"]  # days covered by each walking quantity
-        # the tensors report_sd reads, in place of the design's arrays
-        d_sd = dataclasses.replace(
-            d, unit=unit, stderr=data["data_stderr"], horizon_days=data["data_horizon"]
-        )
+        st_scale = d.quantity_scale[d.quantity]  # (N,)
+        present = data["data_present"].ravel()
+        group = data["data_group"]  # (O*S,) bias group of each (origin, scale)
         # --- origins: bias (hierarchical, softly identified) and noise (pooled)
         bias_sigma = pm.HalfNormal("bias_sigma", sigma=p["bias_sd"] * unit, dims="scale")
         bias_z = pm.Normal("bias_z", 0.0, 1.0, dims=("origin", "scale"))
         z = bias_z.ravel()
         abs_flat = z * pt.tile(bias_sigma, n_o)
-        if track is not None and tracked.any():  # earlier posterior as the prior
+        if tracked_any:  # earlier posterior as the prior
             tb = data["data_track_bias_mean"] + data["data_track_bias_sd"] * z
-            abs_flat = pt.where(tracked, tb, abs_flat)
-        abs_flat = abs_flat * (1.0 - ref_flat) * present.ravel()
+            abs_flat = pt.where(data["data_tracked"] > 0, tb, abs_flat)
+        abs_flat = abs_flat * (1.0 - data["data_reference"]) * present
         # the average bias of each group, which the reports cannot see; 0 in a reference group
-        group_offset = pt.zeros(n_groups)[g_live].inc(abs_flat[live]) / g_size
-        group_offset = pt.where(has_ref, 0.0, group_offset)
+        group_offset = pt.zeros(held.group)[group].inc(abs_flat) / data["data_group_size"]
+        group_offset = pt.where(data["data_group_has_ref"] > 0, 0.0, group_offset)
         pm.Deterministic("bias", abs_flat.reshape((n_o, n_s)), dims=("origin", "scale"))
-        rel_flat = (abs_flat - group_offset[np.maximum(g_flat, 0)]) * present.ravel()
+        rel_flat = (abs_flat - group_offset[group]) * present
         bias_relative = pm.Deterministic(
             "bias_relative", rel_flat.reshape((n_o, n_s)), dims=("origin", "scale")
         )
@@ -547,9 +712,9 @@ def build_model(
         noise_spread = pm.HalfNormal("noise_spread", sigma=p["noise_pool_sd"], dims="scale")
         noise_z = pm.Normal("noise_z", 0.0, 1.0, dims=("origin", "scale"))
         log_noise = noise_mu + noise_spread * noise_z
-        if track is not None and tracked.any():
+        if tracked_any:
             tn = data["data_track_noise_mean"] + data["data_track_noise_sd"] * noise_z
-            log_noise = pt.where(track.tracked, tn, log_noise)
+            log_noise = pt.where(data["data_tracked"].reshape((n_o, n_s)) > 0, tn, log_noise)
         noise = pm.Deterministic("noise", pt.exp(log_noise), dims=("origin", "scale"))
         projection_sigma = pm.HalfNormal(
             "projection_sigma", sigma=p["projection_sd"] * unit, dims="scale"
@@ -568,7 +733,7 @@ def build_model(
             )
         else:
             shared_sigma = pm.HalfNormal("shared_sigma", sigma=p["shared_sd"] * unit, dims="scale")
-        sd = report_sd(d_sd, noise, projection_sigma, p["noise_floor"])
+        sd = report_sd(d, noise, projection_sigma, p["noise_floor"])
         own_bias = bias_relative[d.origin, st_scale]
         if p["nu"] > 0:  # fixed tails: the same number for every statement
             nu = p["nu"]
@@ -581,38 +746,44 @@ def build_model(
         center = data["data_center"]
         value = data["data_value"]
         level = center + p["level_sd"] * unit_q * level_z
-        if len(lone):  # level = its one statement - bias - error; the level's prior as a term
+        lone = data["data_lone"]
+        if len(numbers["data_lone"]):  # level = its one statement - bias - error; prior as a term
+            lone_q = d.quantity[lone]
             err = pm.StudentT("lone_error", nu=_at(nu, lone), mu=0.0, sigma=1.0, dims="lone")
             lone_level = value[lone] - own_bias[lone] - sd[lone] * err
             prior = pm.Normal.dist(center[lone_q], p["level_sd"] * unit_q[lone_q])
             pm.Potential("lone_level_prior", pm.logp(prior, lone_level).sum())
             level = pt.set_subtensor(level[lone_q], lone_level)
+        walking, span = data["data_walking"], data["data_span"]
         walk_scale = p["walk_sd"] * unit_q[walking] / pt.sqrt(span)
         walk_sigma = pm.HalfNormal("walk_sigma", sigma=walk_scale, dims="walk")
         drift = pm.Normal("drift", 0.0, p["drift_sd"] * unit_q[walking] / span, dims="walk")
-        innov = pm.Normal("innovation_z", 0.0, 1.0, shape=len(steps))
-        step_days = data["data_step_days"]
+        innov = pm.Normal("innovation_z", 0.0, 1.0, shape=held.step)
+        step_walk, step_days = data["data_step_walk"], data["data_step_days"]
         increments = (
             drift[step_walk] * step_days + walk_sigma[step_walk] * pt.sqrt(step_days) * innov
         )
-        path = pt.cumsum(pt.set_subtensor(pt.zeros(len(d.grid_quantity))[steps], increments))
-        consensus = level[d.grid_quantity] + path - path[anchor][d.grid_quantity]
+        grid_q = data["data_grid_quantity"]
+        path = pt.cumsum(pt.set_subtensor(pt.zeros(held.time)[data["data_steps"]], increments))
+        consensus = level[grid_q] + path - path[data["data_anchor"]][grid_q]
 
         # --- the truth: consensus - the group's average bias - the error all sources share
-        offset_q = group_offset[np.maximum(q_group, 0)]
+        offset_q = group_offset[data["data_quantity_group"]]
         shared_z = pm.Normal("shared_z", 0.0, 1.0, dims="quantity")  # unused where a truth pins
         shared = shared_sigma[d.quantity_scale] * shared_z
+        truth_q, truth_t = data["data_truth_quantity"], data["data_truth_time"]
         truth_value = data["data_truth_value"]
         truth_sd = pt.sqrt(
-            data["data_truth_stderr"] ** 2 + (p["truth_floor"] * unit_q[d.truth_quantity]) ** 2
+            data["data_truth_stderr"] ** 2 + (p["truth_floor"] * unit_q[truth_q]) ** 2
         )
-        if len(pin):  # shared = consensus at the truth's date - offset - truth - its error
+        pin, other = data["data_pin"], data["data_other"]
+        if len(
+            numbers["data_pin"]
+        ):  # shared = consensus at the truth's date - offset - truth - error
+            pin_q = truth_q[pin]
             t_err = pm.Normal("truth_error", 0.0, 1.0, dims="pinned")
             pinned = (
-                consensus[d.truth_time[pin]]
-                - offset_q[pin_q]
-                - truth_value[pin]
-                - truth_sd[pin] * t_err
+                consensus[truth_t[pin]] - offset_q[pin_q] - truth_value[pin] - truth_sd[pin] * t_err
             )
             pm.Potential(
                 "pinned_shared_prior",
@@ -621,22 +792,22 @@ def build_model(
             shared = pt.set_subtensor(shared[pin_q], pinned)
         shared = pm.Deterministic("shared", shared, dims="quantity")
         latent = pm.Deterministic(
-            "latent", consensus - offset_q[d.grid_quantity] - shared[d.grid_quantity], dims="time"
+            "latent", consensus - offset_q[grid_q] - shared[grid_q], dims="time"
         )
-        if len(other):  # further truths of a quantity: observations of its latent value
+        if len(numbers["data_other"]):  # further truths of a quantity: observations of its latent
             pm.Normal(
                 "truth_obs",
-                mu=latent[d.truth_time[other]],
+                mu=latent[truth_t[other]],
                 sigma=truth_sd[other],
                 observed=truth_value[other],
                 dims="other_truth",
             )
 
         # --- likelihood, one term per statement, by kind (lone statements are in lone_error)
-        mu = consensus[d.time] + own_bias
-        k = d.kind
-        pts = np.setdiff1d(np.flatnonzero(k == KIND_CODE["point"]), lone)
-        if len(pts):
+        mu = consensus[data["data_time"]] + own_bias
+        pts, lo = data["data_point"], data["data_at_least"]
+        hi, rg = data["data_at_most"], data["data_range"]
+        if len(numbers["data_point"]):
             pm.StudentT(
                 "report",
                 nu=_at(nu, pts),
@@ -645,16 +816,13 @@ def build_model(
                 observed=data["data_report"],
                 dims="point",
             )
-        lo = np.flatnonzero(k == KIND_CODE["at_least"])
-        if len(lo):  # P(report >= value) = F(-(value - mu) / sd)
+        if len(numbers["data_at_least"]):  # P(report >= value) = F(-(value - mu) / sd)
             z_lo = -(value[lo] - mu[lo]) / sd[lo]
             pm.Potential("at_least", std_t_logcdf(z_lo, _at(nu, lo)).sum())
-        hi = np.flatnonzero(k == KIND_CODE["at_most"])
-        if len(hi):  # P(report <= value)
+        if len(numbers["data_at_most"]):  # P(report <= value)
             z_hi = (value[hi] - mu[hi]) / sd[hi]
             pm.Potential("at_most", std_t_logcdf(z_hi, _at(nu, hi)).sum())
-        rg = np.flatnonzero(k == KIND_CODE["range"])
-        if len(rg):  # P(low <= report <= high)
+        if len(numbers["data_range"]):  # P(low <= report <= high)
             z_lo = (data["data_low"][rg] - mu[rg]) / sd[rg]
             z_hi = (data["data_high"][rg] - mu[rg]) / sd[rg]
             pm.Potential("range", interval_logp(z_lo, z_hi, _at(nu, rg)).sum())
@@ -669,23 +837,23 @@ def build_model(
             )
             # is the figure the exact reporters give the truth, or an error they share (one
             # upstream feed, one forecast model)? Only known truths can tell; prior otherwise
-            a_share, b_share = _exact_truth_prior(p, track, len(d.scale_groups))
+            a_share, b_share = _exact_truth_prior(p, track, len(design.scale_groups))
             share = pm.Beta("exact_truth", a_share, b_share, dims="scale")
             i = exact.statement
-            t0 = consensus - offset_q[d.grid_quantity]  # the truth before the shared error
-            q_cell = d.grid_quantity[exact.cell_time]
+            t0 = consensus - offset_q[grid_q]  # the truth before the shared error
+            q_cell = design.grid_quantity[exact.cell_time]
             terms = cell_table(
                 Tensors(),
                 exact,
                 t0[exact.cell_time],
-                shared_sigma[d.quantity_scale[q_cell]],
+                shared_sigma[design.quantity_scale[q_cell]],
                 mu[i],
                 sd[i],
                 _at(nu, i),
-                prob[d.origin[i]],
+                prob[design.origin[i]],
             )
             # the report term holds each claim's density; exact cells take their bins' probability
             log_f = pm.logp(pm.StudentT.dist(nu=_at(nu, i), mu=mu[i], sigma=sd[i]), value[i])
-            logp = cells_logp(Tensors(), exact, terms, share[d.quantity_scale[q_cell]])
+            logp = cells_logp(Tensors(), exact, terms, share[design.quantity_scale[q_cell]])
             pm.Potential("exact", logp - log_f.sum())
     return model
