@@ -209,3 +209,27 @@ def test_no_topics_gives_an_empty_table_without_starting_a_cluster(tmp_path, mon
 def test_a_prob_outside_zero_one_fails_at_once(tmp_path):
     with pytest.raises(ValueError, match="prob must lie strictly between 0 and 1, got 90"):
         cs.fit_many({"a": tiny_claims(1)}, out_dir=tmp_path, prob=90)
+
+
+def test_topics_share_compiled_models_by_shape_bucket_unless_told_not_to(
+    inprocess, real_run, tmp_path, monkeypatch
+):
+    """fit_many asks fit for shape buckets (one compiled model per bucket, not per topic)."""
+    seen = []
+    saved = real_run[0] / "alpha.nc"
+
+    def fake(claims, **kwargs):
+        seen.append(kwargs)
+        return cs.load(saved)
+
+    monkeypatch.setattr(cs, "fit", fake)
+    cs.fit_many({"one": tiny_claims(1)}, out_dir=tmp_path / "a", client=inprocess, progress=False)
+    cs.fit_many(
+        {"one": tiny_claims(1)},
+        out_dir=tmp_path / "b",
+        client=inprocess,
+        progress=False,
+        buckets=False,
+    )
+    assert [k["buckets"] for k in seen] == [True, False]
+    assert seen[0]["cores"] == 1 and seen[0]["progressbar"] is False
