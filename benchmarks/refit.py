@@ -3,7 +3,9 @@
 Fits the seed claims (examples/dprk_troops_2024) in a fresh process, then, in the same
 process, fits them again with every figure moved by a few per cent (same structure, new
 numbers: the compiled model is reused, see consensus.inference), then the original claims
-once more, and finally the seed fit in a new process (the on-disk numba cache warm). Prints
+once more; then with shape buckets (`fit(buckets=True)`): the seed claims, and the seed
+claims with one more claim from a new origin (another structure, the same buckets); and
+finally the seed fit in a new process (the on-disk numba cache warm). Prints
 the wall times, writes benchmarks/results/refit.json and the "refit" section of
 benchmarks/README.md (a quick run: results/refit_quick.md). All numbers come from one run,
 so a loaded machine slows them alike.
@@ -25,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
+import pandas as pd  # noqa: E402
 from _common import machine, md_table, publish, write_json  # noqa: E402
 
 import consensus as cs  # noqa: E402
@@ -70,17 +73,29 @@ def main() -> None:
     frame = t[keep].copy()
     for col in ("value", "low", "high"):
         frame[col] = frame[col] * factor
-    for col in ("date", "as_of"):
-        frame[col] = frame[col].dt.strftime("%Y-%m-%d")
+    frame = _dated(frame)
     moved = cs.read_claims(frame)
     assert len(moved.statements) == len(claims.statements)
 
+    # one more claim, from an origin the seed claims do not have: another claims structure
+    extra = frame.iloc[[0]].assign(source="Another outlet", cites="", outlet="", value=8000.0,
+                                   kind="point", low=float("nan"), high=float("nan"))  # fmt: skip
+    one_more = cs.read_claims(pd.concat([t[keep].pipe(_dated), extra], ignore_index=True))
+    assert len(one_more.origins) == len(claims.origins) + 1
+
     runs = []
-    for label, c in (("first fit", claims), ("refit, moved figures", moved), ("refit", claims)):
+    plan = [
+        ("first fit", claims, {}),
+        ("refit, moved figures", moved, {}),
+        ("refit", claims, {}),
+        ("buckets: first fit", claims, {"buckets": True}),
+        ("buckets: one more claim, new origin", one_more, {"buckets": True}),
+    ]
+    for label, c, extra_kw in plan:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             t = time.perf_counter()
-            est = cs.fit(c, **kw)
+            est = cs.fit(c, **kw, **extra_kw)
             wall = time.perf_counter() - t
         med = float(est.at("dprk_troops_in_russia", ["2024-10-24"])["median"].iloc[0])
         runs.append({"run": label, "seconds": round(wall, 2), "compilations": len(compiles),
@@ -138,7 +153,9 @@ def markdown(p: dict) -> str:
         f"{kw['draws']:,} draws after {kw['tune']:,} tuning steps, seed {kw['random_seed']}: "
         "a first fit in a fresh process; in the same process the same claims with every "
         "origin's figures moved by 0-12 % (new numbers, the same structure), then the "
-        "original claims again; then the seed fit in a new process with the disk caches warm. "
+        "original claims again; then, with `fit(buckets=True)`, the seed claims and the seed "
+        "claims plus one claim from a new origin (another claims structure, the same shape "
+        "buckets); then the seed fit in a new process with the disk caches warm. "
         "`compilations`: nutpie model compilations so far in the process (counted, not timed).",
         "",
         md_table(
@@ -163,9 +180,21 @@ def markdown(p: dict) -> str:
     return "\n".join(lines)
 
 
+def _dated(frame):
+    """Dates as ISO text, as a claims file holds them."""
+    frame = frame.copy()
+    for col in ("date", "as_of"):
+        frame[col] = frame[col].dt.strftime("%Y-%m-%d")
+    return frame
+
+
 def _note(r: dict) -> str:
     if r["run"] == "first fit":
         return "builds and compiles the model"
+    if r["run"] == "buckets: first fit":
+        return "builds and compiles the padded model (indices as data)"
+    if r["run"].startswith("buckets:"):
+        return "cache hit: another claims structure, the same shape buckets"
     if r["run"].startswith("refit"):
         return "cache hit: data swapped into the compiled model"
     return f"import {r.get('import_seconds', 0):.1f} s, process {r.get('process_seconds', 0):.1f} s"
