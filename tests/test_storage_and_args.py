@@ -262,6 +262,7 @@ def test_a_string_reference_is_one_name(mocked):
         ({"target_accept": 1.5}, "target_accept"),
         ({"random_seed": -3}, "random_seed"),
         ({"priors": {"bias_sd": "abc"}}, "prior 'bias_sd' must be a number"),
+        ({"buckets": "yes"}, "buckets must be True or False"),
     ],
 )
 def test_bad_arguments_fail_before_sampling(mocked, kw, match):

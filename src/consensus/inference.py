@@ -176,6 +176,7 @@ def fit(
         target_accept=target_accept,
         advi_iterations=advi_iterations,
         cores=cores,
+        buckets=buckets,
     )
     random_seed = _seed(random_seed)
     reference = [reference] if isinstance(reference, str) else list(reference or [])
@@ -301,6 +302,8 @@ def _check_args(**a: Any) -> None:
     ta = a["target_accept"]
     if not isinstance(ta, numbers.Real) or not 0 < float(ta) < 1:
         raise ValueError(f"target_accept must lie strictly between 0 and 1, got {ta!r}")
+    if not isinstance(a["buckets"], (bool, np.bool_)):
+        raise ValueError(f"buckets must be True or False, got {a['buckets']!r}")
 
 
 def _seed(seed: Any) -> int | None:
