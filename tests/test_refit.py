@@ -173,8 +173,10 @@ def test_padding_adds_only_a_constant_to_the_log_density():
     assert cut.sizes["time"] == len(d.grid_quantity) and cut.sizes["origin"] == len(d.origins)
 
 
-@pytest.mark.slow  # two real compilations and three fits
-def test_refit_reuses_the_compiled_model_and_equals_a_cold_fit(compilations):
+@pytest.mark.slow  # three real compilations and five fits (one test: each compilation costs)
+def test_refit_reuses_the_compiled_model_equals_a_cold_fit_and_follows_the_structure(
+    compilations,
+):
     first = _fit(ROWS, TRUTHS)
     assert len(compilations) == 1
     rows2, truths2 = _scaled(ROWS, TRUTHS)
@@ -209,26 +211,21 @@ def test_refit_reuses_the_compiled_model_and_equals_a_cold_fit(compilations):
         for k in x.coords:
             assert np.array_equal(x[k].values, y[k].values), k
 
-
-@pytest.mark.slow  # two real compilations
-def test_other_structure_compiles_anew_and_labels_follow_the_design(compilations):
-    _fit(ROWS, TRUTHS)
-    assert len(compilations) == 1
     # renamed origins and quantities, same structure: reused, labelled with the new names
     renamed = [{**r, "source": "X" + r["source"], "quantity": r["quantity"] * 2} for r in ROWS]
     est = _fit(renamed, TRUTHS.assign(quantity=TRUTHS["quantity"] * 2))
-    assert len(compilations) == 1
+    assert len(compilations) == 2
     post = est.idata.posterior
     assert list(post["origin"].values) == ["XA", "XB", "XC"]
     assert list(post["quantity"].values) == ["aa", "bb", "cc"]
     assert set(post["time_quantity"].values) == {"aa", "bb", "cc"}
     # one more claim: another structure, compiled anew
     _fit([*ROWS, {**ROWS[1], "source": "D"}], TRUTHS)
-    assert len(compilations) == 2
+    assert len(compilations) == 3
     assert inference.compile_cache_info()["size"] == 2
 
 
-@pytest.mark.slow  # two real compilations, one of them padded
+@pytest.mark.slow  # one real (padded) compilation
 def test_buckets_reuse_the_compiled_model_for_other_claims_of_similar_size(compilations):
     """fit(buckets=True): one compiled model per shape bucket, not per claims structure."""
     first = _fit(ROWS, TRUTHS, buckets=True)
@@ -242,12 +239,10 @@ def test_buckets_reuse_the_compiled_model_for_other_claims_of_similar_size(compi
     assert more.idata.posterior.sizes["time"] == len(more.design.grid_quantity)
     assert first.idata.posterior.sizes["origin"] == 3
     assert ref.sources().set_index("source").loc["A", "bias"] == pytest.approx(1.0)
-    # and the estimates agree with an unpadded fit of the same claims within Monte Carlo
-    # error: 200 draws each put a median within about 0.1 posterior sd of its limit, so two
-    # fits' medians differ by far less than a quarter of the 90 % width (about 0.8 sd)
-    plain = _fit([*ROWS, {**ROWS[1], "source": "D", "value": 1400}], TRUTHS)
-    assert len(compilations) == 2
-    a, b = (e.trajectory("a").set_index("date") for e in (more, plain))
-    width = np.log(b["upper"]) - np.log(b["lower"])
-    assert (np.abs(np.log(a["median"]) - np.log(b["median"])) < 0.25 * width).all()
+    # the padded fits hold the known truths (pinned within 0.005 units): padded statements and
+    # truth slots change nothing; that padding adds only a constant to the log density is
+    # checked exactly in test_padding_adds_only_a_constant_to_the_log_density
+    for est in (first, more, ref):
+        for q, day, value in zip(TRUTHS["quantity"], TRUTHS["date"], TRUTHS["value"]):
+            assert est.at(q, day).iloc[0]["median"] == pytest.approx(value, rel=0.02)
     # (past a bucket, another structure: test_structure_key_ignores_numbers_and_sees_structure)
