@@ -1,0 +1,15 @@
+"""Suite-wide settings."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the slow tests (real compilations, minutes each) first.
+
+    Under pytest-xdist the workers then start on the long tests and fill in with the many
+    short ones, instead of one worker ending the run alone on a long test picked up last.
+    The order within each group is the collection order, the same on every worker.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
