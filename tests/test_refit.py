@@ -45,8 +45,7 @@ ROWS = [
 ]  # fmt: skip
 TRUTHS = pd.DataFrame(
     {"quantity": ["a", "b"], "date": ["2024-01-02", "2024-01-04"], "value": [1200.0, 250.0]}
-)  # one per quantity: a second truth of a quantity fails in build_model (its "truth" variable
-# clashes with the "truth" dim under PyMC 6), a fault older than the compile cache
+)  # one per quantity (the pinned kind); a quantity's further truths are tested in test_truths
 KW = {"draws": 100, "tune": 100, "chains": 2, "random_seed": 5, "progressbar": False}
 
 
