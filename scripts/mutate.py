@@ -126,6 +126,22 @@ MUTATIONS: list[Mutation] = [
         (GUARDS, "-k", "bias_prior"),
         "origins' biases held near zero by a prior 100 times too narrow",
     ),
+    M(
+        "bias_mean_direction_unscaled",
+        "model.py",
+        "z = (u - u_mean[group] + (bias_m / pt.sqrt(k_g))[group]) * present_flat",
+        "z = (u - u_mean[group] + bias_m[group]) * present_flat",
+        (GUARDS, "-k", "bias_prior"),
+        "the group's average bias K times as variable a priori as the reparameterisation promises",
+    ),
+    M(
+        "bias_deviations_not_centred",
+        "model.py",
+        "z = (u - u_mean[group] + (bias_m / pt.sqrt(k_g))[group]) * present_flat",
+        "z = (u + (bias_m / pt.sqrt(k_g))[group]) * present_flat",
+        (GUARDS, "-k", "bias_prior"),
+        "biases' group mean counted twice: origins correlated a priori",
+    ),
     # ---------------------------------------------------------------- our own
     M(
         "noise_floor_dropped",

@@ -146,7 +146,7 @@ def test_padding_adds_only_a_constant_to_the_log_density():
     d = c.design(truths=read_truths(TRUTHS, quantities=c.quantities, scales=c.scales))
     plain, padded = build_model(d), build_model(d, pad=True)
     assert model_sizes(d, pad=True)[1] != model_sizes(d)[1]
-    assert len(padded.initial_point()["bias_z"]) > len(plain.initial_point()["bias_z"])
+    assert len(padded.initial_point()["bias_u"]) > len(plain.initial_point()["bias_u"])
     lp_plain, lp_pad = plain.compile_logp(), padded.compile_logp()
     rng = np.random.default_rng(3)
     x0 = plain.initial_point()
@@ -242,6 +242,8 @@ def test_buckets_reuse_the_compiled_model_for_other_claims_of_similar_size(compi
     # truth slots change nothing; that padding adds only a constant to the log density is
     # checked exactly in test_padding_adds_only_a_constant_to_the_log_density
     for est in (first, more, ref):
-        for q, day, value in zip(TRUTHS["quantity"], TRUTHS["date"], TRUTHS["value"]):
+        for q, day, value in zip(
+            TRUTHS["quantity"], TRUTHS["date"], TRUTHS["value"], strict=True
+        ):
             assert est.at(q, day).iloc[0]["median"] == pytest.approx(value, rel=0.02)
     # (past a bucket, another structure: test_structure_key_ignores_numbers_and_sees_structure)

@@ -201,7 +201,7 @@ def test_the_model_passes_the_latent_value_through_a_pinning_truth():
     d = c.design(truths=t)
     m = cs.build_model(d)
     point = m.initial_point()
-    point["bias_z"] = np.full_like(point["bias_z"], 0.7)  # a non-zero average bias (group offset)
+    point["bias_mean_z"] = np.full_like(point["bias_mean_z"], 0.7)  # a non-zero average bias
     outs = m.replace_rvs_by_values([m["latent"], m["shared"]])
     latent, shared = m.compile_fn(outs, inputs=m.value_vars, on_unused_input="ignore")(point)
     assert latent[d.truth_time] == pytest.approx(np.log([600.0, 90.0]), abs=1e-9)

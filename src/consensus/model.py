@@ -371,6 +371,8 @@ def coords(design: Design, pad: bool = False) -> dict[str, list]:
         "lone": [design.quantities[q] for q in design.quantity[lone]],
         "pinned": [design.quantities[q] for q in design.truth_quantity[pin]],
         "other_truth": list(np.setdiff1d(np.arange(len(design.truth_quantity)), pin)),
+        # bias groups: origins linked by shared quantities, per scale group (`bias_groups`)
+        "bias_group": padded([f"group {i}" for i in range(real.group)], held.group),
     }
 
 
@@ -659,6 +661,11 @@ def build_model(
     exactly that uncertainty; known truths (or a reference origin, or a track
     record) pin them.
 
+    The standardised biases are parameterised by each group's mean direction
+    (``bias_mean_z``) and the deviations from it (``bias_u``, whose own mean drops out):
+    the same iid standard normal prior, with the direction that only the prior informs as
+    one coordinate, which NUTS and mean-field ADVI handle far better than a sum.
+
     The design's numbers are data containers (`model_data`); padded, so are its index
     arrays and masks, and the graph depends only on their lengths (`structure_key`).
     """
@@ -691,8 +698,17 @@ def build_model(
         group = data["data_group"]  # (O*S,) bias group of each (origin, scale)
         # --- origins: bias (hierarchical, softly identified) and noise (pooled)
         bias_sigma = pm.HalfNormal("bias_sigma", sigma=p["bias_sd"] * unit, dims="scale")
-        bias_z = pm.Normal("bias_z", 0.0, 1.0, dims=("origin", "scale"))
-        z = bias_z.ravel()
+        # standardised biases z ~ N(0, I), written as each group's mean direction plus the
+        # deviations from it: z = u - mean_g(u) + m_g / sqrt(K_g). The same prior (u's own mean
+        # drops out and stays prior-only), but the direction the reports cannot see (the
+        # group's average bias) is one coordinate, m_g, instead of a sum over all members
+        bias_u = pm.Normal("bias_u", 0.0, 1.0, dims=("origin", "scale"))
+        bias_m = pm.Normal("bias_mean_z", 0.0, 1.0, dims="bias_group")
+        present_flat = data["data_present"].ravel()
+        k_g = data["data_group_size"]
+        u = bias_u.ravel() * present_flat
+        u_mean = pt.zeros(held.group)[group].inc(u) / k_g
+        z = (u - u_mean[group] + (bias_m / pt.sqrt(k_g))[group]) * present_flat
         abs_flat = z * pt.tile(bias_sigma, n_o)
         if tracked_any:  # earlier posterior as the prior
             tb = data["data_track_bias_mean"] + data["data_track_bias_sd"] * z
