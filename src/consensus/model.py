@@ -704,11 +704,10 @@ def build_model(
         # group's average bias) is one coordinate, m_g, instead of a sum over all members
         bias_u = pm.Normal("bias_u", 0.0, 1.0, dims=("origin", "scale"))
         bias_m = pm.Normal("bias_mean_z", 0.0, 1.0, dims="bias_group")
-        present_flat = data["data_present"].ravel()
         k_g = data["data_group_size"]
-        u = bias_u.ravel() * present_flat
+        u = bias_u.ravel() * present
         u_mean = pt.zeros(held.group)[group].inc(u) / k_g
-        z = (u - u_mean[group] + (bias_m / pt.sqrt(k_g))[group]) * present_flat
+        z = (u - u_mean[group] + (bias_m / pt.sqrt(k_g))[group]) * present
         abs_flat = z * pt.tile(bias_sigma, n_o)
         if tracked_any:  # earlier posterior as the prior
             tb = data["data_track_bias_mean"] + data["data_track_bias_sd"] * z
