@@ -13,7 +13,7 @@ example: setup  ## the main job: fit the seed claims, print the estimate, write 
 test: setup  ## lint, then the full test suite
 	$(VENV)/bin/ruff check src tests benchmarks examples scripts
 	$(VENV)/bin/mypy src/consensus
-	$(PY) -m pytest -n auto --maxprocesses 4
+	$(PY) -m pytest -n auto --maxprocesses 4 --dist worksteal
 
 bench: setup
 	CONSENSUS_EXTRAS=dev,samplers,bench bash scripts/bootstrap.sh
