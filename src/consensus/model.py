@@ -705,8 +705,12 @@ def build_model(
         bias_u = pm.Normal("bias_u", 0.0, 1.0, dims=("origin", "scale"))
         bias_m = pm.Normal("bias_mean_z", 0.0, 1.0, dims="bias_group")
         k_g = data["data_group_size"]
+
+        def group_mean(x):  # per bias group, the mean over its present members
+            return pt.zeros(held.group)[group].inc(x) / k_g
+
         u = bias_u.ravel() * present
-        u_mean = pt.zeros(held.group)[group].inc(u) / k_g
+        u_mean = group_mean(u)
         z = (u - u_mean[group] + (bias_m / pt.sqrt(k_g))[group]) * present
         abs_flat = z * pt.tile(bias_sigma, n_o)
         if tracked_any:  # earlier posterior as the prior
@@ -714,7 +718,7 @@ def build_model(
             abs_flat = pt.where(data["data_tracked"] > 0, tb, abs_flat)
         abs_flat = abs_flat * (1.0 - data["data_reference"]) * present
         # the average bias of each group, which the reports cannot see; 0 in a reference group
-        group_offset = pt.zeros(held.group)[group].inc(abs_flat) / data["data_group_size"]
+        group_offset = group_mean(abs_flat)
         group_offset = pt.where(data["data_group_has_ref"] > 0, 0.0, group_offset)
         pm.Deterministic("bias", abs_flat.reshape((n_o, n_s)), dims=("origin", "scale"))
         rel_flat = (abs_flat - group_offset[group]) * present
