@@ -181,16 +181,17 @@ def test_summary_gives_the_headline_in_words_and_numbers(est):
 
 # ---------------------------------------------------------------- diagnostics on known draws
 def test_diagnostics_flag_chains_that_disagree(monkeypatch):
-    """Chain 1's latent draws shifted 5 units from chain 0's: R-hat far above 1.01, and
-    fit warns with advice."""
+    """Chain 1's draws of one latent value shifted far from chain 0's: R-hat far above 1.01,
+    and fit warns naming that value (quantity and date) with advice for split chains."""
+    k = 5  # the shifted grid point
 
     def shift(x):
         x = x.copy()
-        x[1] += 5.0
+        x[1, :, k] += 50.0
         return x
 
     monkeypatch.setattr(pm, "sample", _fake_sample(change={"latent": shift}, divergences=3))
-    with pytest.warns(cs.ConvergenceWarning, match="R-hat"):
+    with pytest.warns(cs.ConvergenceWarning, match="R-hat") as caught:
         e = cs.fit(SEED, random_seed=1, progressbar=False)
     d = e.diagnostics
     assert d.chains == 2 and d.n_draws == 100 and d.divergences == 3
@@ -198,6 +199,13 @@ def test_diagnostics_flag_chains_that_disagree(monkeypatch):
     assert any("R-hat" in p for p in d.problems) and any("3 divergent" in p for p in d.problems)
     worst = d.per_variable.set_index("variable")["rhat_max"]
     assert worst["latent"] > 1.5
+    q = e.design.quantities[e.design.grid_quantity[k]]
+    where = f"latent of {q} on {pd.Timestamp(e.design.grid_date[k]).date()}"
+    assert d.worst_rhat.where == where and d.worst_rhat.chains_apart
+    assert d.worst_rhat.chain_means[1] - d.worst_rhat.chain_means[0] == pytest.approx(50, abs=5)
+    (message,) = [str(w.message) for w in caught if w.category is cs.ConvergenceWarning]
+    assert f"worst at {where} (its chains settled on different values)" in message
+    assert f"look at the claims behind {where}" in message
 
 
 def test_diagnostics_count_effective_draws(monkeypatch):
@@ -211,6 +219,9 @@ def test_diagnostics_count_effective_draws(monkeypatch):
     with pytest.warns(cs.ConvergenceWarning, match="effective sample size"):
         e = cs.fit(SEED, random_seed=1, progressbar=False)
     assert e.diagnostics.ess_bulk_min < 20
+    worst = e.diagnostics.worst_ess
+    assert worst.variable == "latent" and worst.value < 20 and not worst.chains_apart
+    assert f"at {worst.where}" in e.diagnostics.problems[-1]
 
 
 # ---------------------------------------------------------------- real sampling (tiny)

@@ -242,8 +242,6 @@ def test_buckets_reuse_the_compiled_model_for_other_claims_of_similar_size(compi
     # truth slots change nothing; that padding adds only a constant to the log density is
     # checked exactly in test_padding_adds_only_a_constant_to_the_log_density
     for est in (first, more, ref):
-        for q, day, value in zip(
-            TRUTHS["quantity"], TRUTHS["date"], TRUTHS["value"], strict=True
-        ):
+        for q, day, value in zip(TRUTHS["quantity"], TRUTHS["date"], TRUTHS["value"], strict=True):
             assert est.at(q, day).iloc[0]["median"] == pytest.approx(value, rel=0.02)
     # (past a bucket, another structure: test_structure_key_ignores_numbers_and_sees_structure)

@@ -26,6 +26,23 @@ def _version() -> str:
 
 
 @dataclass(frozen=True)
+class Worst:
+    """The element with the worst R-hat or ESS: its variable, labels and chains.
+
+    ``where`` names it (``latent of item_240 on 2008-01-01``, ``bias of Reuters, log``);
+    ``chain_means`` are on the model scale; ``chains_apart`` is true when the chains'
+    means differ by more than twice the typical within-chain sd (chains in different modes
+    rather than slow ones).
+    """
+
+    variable: str
+    where: str
+    value: float
+    chain_means: tuple[float, ...]
+    chains_apart: bool
+
+
+@dataclass(frozen=True)
 class Diagnostics:
     """Convergence of a NUTS fit: worst R-hat, smallest bulk/tail ESS, divergences.
 
@@ -39,16 +56,22 @@ class Diagnostics:
     n_draws: int
     chains: int
     per_variable: pd.DataFrame
+    worst_rhat: Worst | None = None
+    worst_ess: Worst | None = None
 
     @property
     def problems(self) -> list[str]:
         out = []
         if self.chains > 1 and not self.rhat_max < RHAT_MAX:
-            out.append(f"R-hat up to {self.rhat_max:.3f} (want < {RHAT_MAX})")
+            at = f", worst at {self.worst_rhat.where}" if self.worst_rhat else ""
+            out.append(f"R-hat up to {self.rhat_max:.3f} (want < {RHAT_MAX}){at}")
+            if self.worst_rhat and self.worst_rhat.chains_apart:
+                out[-1] += " (its chains settled on different values)"
         need = ESS_PER_CHAIN_MIN * self.chains
         if min(self.ess_bulk_min, self.ess_tail_min) < need:
+            at = f", at {self.worst_ess.where}" if self.worst_ess else ""
             out.append(
-                f"effective sample size as low as {min(self.ess_bulk_min, self.ess_tail_min):.0f} (want >= {need})"
+                f"effective sample size as low as {min(self.ess_bulk_min, self.ess_tail_min):.0f} (want >= {need}){at}"
             )
         if self.divergences:
             out.append(f"{self.divergences} divergent transitions")
@@ -60,6 +83,13 @@ class Diagnostics:
 
     def advice(self) -> str:
         tips = []
+        w = self.worst_rhat
+        if w is not None and w.chains_apart and not self.rhat_max < RHAT_MAX:
+            tips.append(
+                f"look at the claims behind {w.where} (est.claims()): when they fall into camps "
+                "the posterior has several modes that one chain each settles on; more chains "
+                "(chains=8) show how much weight each gets, a reference origin or a truth may decide"
+            )
         if self.divergences:
             tips.append("raise target_accept (e.g. fit(..., target_accept=0.99))")
         if (
@@ -101,16 +131,16 @@ def compute_diagnostics(idata: xr.DataTree) -> Diagnostics:
     chains = post.sizes["chain"]
     # bias and noise of absent (origin, scale) pairs are constant zero: skip constant cells
     rows = []
+    live = {v: post[v].std(("chain", "draw")) > 0 for v in names}
     with warnings.catch_warnings():  # constant cells (absent or fixed biases) divide by zero
         warnings.simplefilter("ignore", RuntimeWarning)
         rhat = az.rhat(post, var_names=names) if chains > 1 else None
         ess_b = az.ess(post, var_names=names, method="bulk")
         ess_t = az.ess(post, var_names=names, method="tail")
     for v in names:
-        live = post[v].std(("chain", "draw")) > 0
 
-        def worst(ds, reduce, default, v=v, live=live):
-            val = float(getattr(ds[v].where(live), reduce)())  # xarray skips NaN
+        def worst(ds, reduce, default, v=v):
+            val = float(getattr(ds[v].where(live[v]), reduce)())  # xarray skips NaN
             return val if np.isfinite(val) else default
 
         rows.append(
@@ -122,6 +152,11 @@ def compute_diagnostics(idata: xr.DataTree) -> Diagnostics:
             }
         )
     per = pd.DataFrame(rows)
+    if rhat is not None:
+        worst_rhat = _locate(post, {v: rhat[v].where(live[v]) for v in names}, largest=True)
+    else:
+        worst_rhat = None
+    ess = {v: np.minimum(ess_b[v], ess_t[v]).where(live[v]) for v in names}
     div = int(idata.sample_stats["diverging"].sum()) if "sample_stats" in idata.children else 0
     return Diagnostics(
         rhat_max=float(per["rhat_max"].max()) if rhat is not None else 1.0,
@@ -131,4 +166,51 @@ def compute_diagnostics(idata: xr.DataTree) -> Diagnostics:
         n_draws=int(post.sizes["draw"]),
         chains=int(chains),
         per_variable=per,
+        worst_rhat=worst_rhat,
+        worst_ess=_locate(post, ess, largest=False),
     )
+
+
+def _locate(post: xr.Dataset, values: dict[str, xr.DataArray], largest: bool) -> Worst | None:
+    """The element with the largest (or smallest) value over every variable, with its labels."""
+    best = None
+    for v, da in values.items():
+        if da.size == 0 or not np.isfinite(da.values).any():
+            continue
+        flat = int(np.nanargmax(da.values) if largest else np.nanargmin(da.values))
+        val = float(da.values.ravel()[flat])
+        if best is None or (val > best[1] if largest else val < best[1]):
+            best = (v, val, dict(zip(da.dims, np.unravel_index(flat, da.shape), strict=True)))
+    if best is None:
+        return None
+    v, val, at = best
+    draws = post[v].isel(at)  # (chain, draw)
+    means = draws.mean("draw").values
+    within = float(draws.std("draw").mean())
+    return Worst(
+        variable=v,
+        where=f"{v} of {_label(post[v], at)}" if at else v,
+        value=val,
+        chain_means=tuple(float(m) for m in means),
+        chains_apart=bool(len(means) > 1 and np.ptp(means) > 2 * within),
+    )
+
+
+def _label(da: xr.DataArray, at: dict[str, int]) -> str:
+    """Human labels of one element: the labels along each dimension (time: quantity and date)."""
+    parts = []
+    for dim, i in at.items():
+        on_dim = [c for n, c in da.coords.items() if c.dims == (dim,) and n != dim]
+        if not on_dim and dim in da.coords:
+            on_dim = [da.coords[dim]]
+        if not on_dim:
+            parts.append(f"{dim} {i}")
+            continue
+        for c in on_dim:
+            x = c.values[i]
+            parts.append(
+                str(pd.Timestamp(x).date()) if np.issubdtype(c.dtype, np.datetime64) else str(x)
+            )
+    if len(parts) == 2 and "time" in at:
+        return f"{parts[0]} on {parts[1]}"
+    return ", ".join(parts)
