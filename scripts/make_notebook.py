@@ -34,7 +34,7 @@ import consensus as cs
 
 # the test suite runs this notebook with CONSENSUS_QUICK=1 (a smoke run, not for reading)
 QUICK = os.environ.get("CONSENSUS_QUICK") == "1"
-SETTINGS = dict(draws=100, tune=100, chains=2) if QUICK else dict(draws=2000, tune=1500, chains=4)
+SETTINGS = dict(draws=100, tune=100, chains=2) if QUICK else dict(draws=3000, tune=1500, chains=4)
 Q, DAY = "dprk_troops_in_russia", "2024-10-24"
 pd.set_option("display.width", 160)"""),
     md("""## The claims
