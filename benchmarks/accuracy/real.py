@@ -250,7 +250,11 @@ def run_emotion(settings: Settings) -> dict | None:
     path = _common.dataset("emotion")
     if path is None:
         return None
-    return run_variants(datasets.load_emotion(path), settings)[2]
+    data = datasets.load_emotion(path)
+    estimates, _, result = run_variants(data, settings)
+    for variant, est in estimates.items():
+        result[variant]["unmixed_latents"] = unmixed_latents(est, data)
+    return result
 
 
 def run_weather(settings: Settings) -> dict | None:

@@ -188,6 +188,7 @@ def _notes(key: str, part: dict) -> list[str]:
             f"90 % coverage {f['forced_on']['coverage_90']} against {f['off']['mae']} and "
             f"{f['off']['coverage_90']} with it off: why the rule ignores agreement on one "
             "default figure.",
+            *_mixing_notes(part, "rating points"),
         ]
     if key == "weather":
         return _weather_notes(part, ref)
@@ -218,6 +219,23 @@ def _weather_notes(part: dict, ref: str) -> list[str]:
             f"{', '.join(f'{m:.1f}' for m in w['chain_means'])} °F, gold {w['gold']:.0f}."
         )
     return out + _exact_notes(part)
+
+
+def _mixing_notes(part: dict, units: str) -> list[str]:
+    """Per variant: how many latent values did not mix, and the worst one with its figures."""
+    out = []
+    for variant in ("default", "truths"):
+        um = part[variant].get("unmixed_latents")
+        if um is None:  # results from before this note existed
+            continue
+        w = um["worst"]
+        out.append(
+            f"  {variant}: of {um['n']} latent values {um['rhat_above_1.01']} have R-hat above "
+            f"1.01, {um['rhat_above_1.1']} above 1.1; the worst, `{w['quantity']}` (R-hat "
+            f"{w['rhat']:.2f}), has chain means {', '.join(f'{m:.1f}' for m in w['chain_means'])} "
+            f"{units}, gold {w['gold']:.0f}, figures {', '.join(f'{x:g}' for x in w['figures'])}."
+        )
+    return out
 
 
 def _exact_notes(part: dict) -> list[str]:
