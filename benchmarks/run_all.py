@@ -16,7 +16,7 @@ if __name__ == "__main__":
     extra = sys.argv[1:]
     scripts = ["accuracy.py", "sbc.py", "performance.py", "refit.py"]
     if "--quick" not in extra:  # no quick mode: real-data fits, a few minutes each
-        scripts += ["tails.py", "drift.py"]
+        scripts += ["tails.py", "shared_prior.py", "drift.py"]
     for script in scripts:
         print(f"=== {script} {' '.join(extra)}", flush=True)
         subprocess.run([sys.executable, str(HERE / script), *extra], check=True)

@@ -121,6 +121,17 @@ def exact_metrics(scored: pd.DataFrame, claims: pd.DataFrame, points: pd.DataFra
     return out
 
 
+def evaluation_points(sim: cs.Simulation) -> pd.DataFrame:
+    """Every distinct (quantity, ``as_of``) of the simulated claims, with the truth there."""
+    return (
+        sim.claims[["quantity", "as_of"]]
+        .drop_duplicates()
+        .assign(date=lambda d: pd.to_datetime(d["as_of"]))[["quantity", "date"]]
+        .merge(sim.truth, on=["quantity", "date"], how="left")
+        .sort_values(["quantity", "date"], ignore_index=True)
+    )
+
+
 def run_seed(scenario: str, seed: int, settings: Settings) -> dict:
     """Simulate one scenario with one seed, fit consensus, run the baselines, score all.
 
@@ -130,13 +141,7 @@ def run_seed(scenario: str, seed: int, settings: Settings) -> dict:
     """
     args = {**settings.sim, **SCENARIOS[scenario][1]}
     sim = cs.simulate(**args, random_seed=seed)
-    points = (
-        sim.claims[["quantity", "as_of"]]
-        .drop_duplicates()
-        .assign(date=lambda d: pd.to_datetime(d["as_of"]))[["quantity", "date"]]
-        .merge(sim.truth, on=["quantity", "date"], how="left")
-        .sort_values(["quantity", "date"], ignore_index=True)
-    )
+    points = evaluation_points(sim)
     est, fit = fit_consensus(sim.claims, args["scale"], settings, seed)
     scored = score(est, points, settings)
     if scenario in EXACT_SCENARIOS:
