@@ -38,7 +38,6 @@ import _common
 import matplotlib
 import numpy as np
 import pymc as pm
-import pytensor
 from scipy import stats
 
 import consensus as cs
@@ -70,16 +69,16 @@ SEED = 2026
 
 
 def build():
-    """The design, its model and the model compiled once with the reports as shared data."""
+    """The design, its model and the model compiled once (the reports are its data)."""
     import nutpie
 
     sim = cs.simulate(**CASE)
     claims = cs.read_claims(sim.claims, scales=CASE["scale"])
     design = claims.design(freq=FREQ)
     model = cs.build_model(design)
-    observed = model.rvs_to_values[model["report"]].data
-    reports = pytensor.shared(np.array(observed, dtype=float), name="sbc_report")
-    compiled = nutpie.compile_pymc_model(pm.observe(model, {"report": reports}))
+    # the reports are the model's data container ``data_report``: one compiled model takes
+    # each replication's drawn reports through ``with_data``
+    compiled = nutpie.compile_pymc_model(model)
     return claims, design, model, compiled
 
 
@@ -97,7 +96,7 @@ def replicate(compiled, reports: np.ndarray, truth: dict[str, float], seed: int)
     import nutpie
 
     trace = nutpie.sample(
-        compiled.with_data(sbc_report=reports),
+        compiled.with_data(data_report=reports),
         draws=DRAWS,
         tune=TUNE,
         chains=CHAINS,
