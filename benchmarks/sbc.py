@@ -12,7 +12,7 @@ reports from the model given them (`pm.sample_prior_predictive`), fit the same
 model to those reports, and count the thinned posterior draws below the drawn
 true value. The design, so the priors (scaled to the design's data), stays fixed
 across replications; the model is compiled once (nutpie), its observed reports
-being a shared variable (`pm.observe`) that each replication replaces
+are the model's data container `data_report`, which each replication replaces
 (`with_data`). So every replication is exactly the model of `fit`, without its
 per-call compile.
 
