@@ -10,7 +10,12 @@ in `SHARED_SD` (the default is 1) and nothing else changed:
 - every synthetic scenario of the accuracy benchmark (except the exact-value one), seed 1,
   scored at every (quantity, ``as_of``) of its claims: RMSE of the log estimate, coverage;
 - emotion and polls, every gold value, no truths given: MAE, coverage; weather (every K-th
-  object) with ``--weather-every K``.
+  object) with ``--weather-every K``;
+- ``seeds``: the ``biased`` scenario over `MANY_SEEDS` seeds at the smallest and the default
+  value, coverage pooled over the seeds. Within one seed the intervals' errors are nearly
+  one draw (the sources' average bias is common to every point of a quantity), so one
+  seed's coverage says little; pooled over many seeds it shows whether the intervals are
+  calibrated when the prior matches the data (no shared error) and how wide the default is.
 
 The sampler settings are the accuracy benchmark's. A last line says which values, if any,
 meet both of issue 8's coverage targets at once: 90 % coverage 0.85-0.95 on every synthetic
@@ -18,21 +23,25 @@ scenario, and at least 0.75 on every real set.
 
 Usage::
 
-    python benchmarks/shared_prior.py [--only synthetic|emotion|polls|weather ...]
+    python benchmarks/shared_prior.py [--only synthetic|seeds|emotion|polls|weather ...]
                                       [--weather-every 15] [--quick]
 
 Writes ``results/shared_prior.json`` and the "shared_prior" section of benchmarks/README.md
-(``--quick``: a smoke run, ``results/shared_prior_quick.*``). A data set that is not in
+(``--quick``: a smoke run, ``results/shared_prior_quick.*``); with ``--only`` the other
+parts' rows are kept from the previous results. A data set that is not in
 ../shared/datasets is skipped with a message.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 import warnings
 from pathlib import Path
+
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -47,11 +56,15 @@ from consensus import evaluate  # noqa: E402
 #: prior scales of the shared error, in units of the data's spread (the default is 1.0)
 SHARED_SD = (0.1, 0.25, 0.5, 1.0)
 REAL = {"emotion": "emotion", "polls": "polls_538", "weather": "weather"}
-PARTS = ("synthetic", *REAL)
+PARTS = ("synthetic", "seeds", *REAL)
 SEED = 1
+MANY_SEEDS = tuple(range(1, 13))  # the seeds part: `biased` over these seeds
+LEVELS = (0.5, 0.9)
 
 
-def _fit(claims, scale: str, shared_sd: float, settings, real: bool) -> tuple[cs.Estimate, float]:
+def _fit(
+    claims, scale: str, shared_sd: float, settings, real: bool, seed: int = SEED
+) -> tuple[cs.Estimate, float]:
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -63,25 +76,27 @@ def _fit(claims, scale: str, shared_sd: float, settings, real: bool) -> tuple[cs
             tune=settings.real_tune if real else settings.tune,
             chains=settings.chains,
             target_accept=settings.target_accept,
-            random_seed=SEED if not real else settings.real_seed,
+            random_seed=seed if not real else settings.real_seed,
             progressbar=False,
+            buckets=not real,  # simulated claims of one shape share a compiled model
         )
     return est, time.perf_counter() - t0
 
 
-def _row(part: str, shared_sd: float, est: cs.Estimate, points, fit_s: float) -> dict:
-    m = evaluate.metrics(evaluate.score(est, points, levels=(0.5, 0.9)))
+def _row(part: str, data: str, shared_sd: float, scored, fit_s: float, rhat: float) -> dict:
+    m = evaluate.metrics(scored)
     row = {
-        "data": part,
+        "part": part,
+        "data": data,
         "shared_sd": shared_sd,
-        "error": m["rmse_model"] if part in SCENARIOS else m["mae"],
+        "error": m["rmse_model"] if part in ("synthetic", "seeds") else m["mae"],
         "cov50": m["coverage_50"],
         "cov90": m["coverage_90"],
-        "rhat_max": est.diagnostics.rhat_max,
+        "rhat_max": rhat,
         "fit_s": fit_s,
     }
     print(
-        f"[{part}] shared_sd {shared_sd}: error {row['error']:.3f}, cov50 {row['cov50']:.2f}, "
+        f"[{data}] shared_sd {shared_sd}: error {row['error']:.3f}, cov50 {row['cov50']:.2f}, "
         f"cov90 {row['cov90']:.2f}, R-hat {row['rhat_max']:.3f}, {fit_s:.0f} s",
         flush=True,
     )
@@ -98,7 +113,28 @@ def run_synthetic(settings, values) -> list[dict]:
         points = evaluation_points(sim)
         for sd in values:
             est, s = _fit(sim.claims, args["scale"], sd, settings, real=False)
-            rows.append(_row(scenario, sd, est, points, s))
+            scored = evaluate.score(est, points, levels=LEVELS)
+            rows.append(_row("synthetic", scenario, sd, scored, s, est.diagnostics.rhat_max))
+    return rows
+
+
+def run_seeds(settings, values) -> list[dict]:
+    """`biased` over MANY_SEEDS at the smallest and the default value, coverage pooled."""
+    args = {**settings.sim, **SCENARIOS["biased"][1]}
+    sims = [(seed, cs.simulate(**args, random_seed=seed)) for seed in MANY_SEEDS]
+    rows = []
+    for sd in (min(values), 1.0):
+        scored, per_seed, rhat, total = [], [], 1.0, 0.0
+        for seed, sim in sims:
+            est, s = _fit(sim.claims, args["scale"], sd, settings, real=False, seed=seed)
+            one = evaluate.score(est, evaluation_points(sim), levels=LEVELS)
+            scored.append(one)
+            per_seed.append(evaluate.metrics(one)["coverage_90"])
+            rhat, total = max(rhat, est.diagnostics.rhat_max), total + s
+        name = f"biased, {len(sims)} seeds pooled"
+        row = _row("seeds", name, sd, pd.concat(scored, ignore_index=True), total, rhat)
+        row["cov90_per_seed"] = per_seed
+        rows.append(row)
     return rows
 
 
@@ -115,7 +151,8 @@ def run_real(name: str, settings, values, weather_every: int) -> list[dict]:
     rows = []
     for sd in values:
         est, s = _fit(data.claims, "identity", sd, settings, real=True)
-        rows.append(_row(name, sd, est, data.truths(data.truth.index), s))
+        scored = evaluate.score(est, data.truths(data.truth.index), levels=LEVELS)
+        rows.append(_row(name, name, sd, scored, s, est.diagnostics.rhat_max))
     return rows
 
 
@@ -125,8 +162,8 @@ def verdict(rows: list[dict], values) -> list[str]:
     floor = TARGETS["default_coverage_90_min"]
     out, both = [], []
     for sd in values:
-        syn = [r["cov90"] for r in rows if r["shared_sd"] == sd and r["data"] in SCENARIOS]
-        real = [r for r in rows if r["shared_sd"] == sd and r["data"] in REAL]
+        syn = [r["cov90"] for r in rows if r["shared_sd"] == sd and r["part"] == "synthetic"]
+        real = [r for r in rows if r["shared_sd"] == sd and r["part"] in REAL]
         if not syn or not real:
             continue
         worst = min(real, key=lambda r: r["cov90"])
@@ -146,6 +183,14 @@ def verdict(rows: list[dict], values) -> list[str]:
             + (", ".join(both) if both else "none")
             + "."
         )
+    for r in rows:
+        if r["part"] == "seeds":
+            c = r["cov90_per_seed"]
+            out.append(
+                f"- {r['data']}, `shared_sd = {r['shared_sd']}`: pooled 90 % coverage "
+                f"{r['cov90']:.2f}; one seed's ranges from {min(c):.2f} to {max(c):.2f} "
+                f"({sum(x < lo for x in c)} of {len(c)} seeds below {lo})."
+            )
     return out
 
 
@@ -177,6 +222,17 @@ def markdown(payload: dict) -> str:
     )
 
 
+def _previous(name: str) -> list[dict]:
+    """Rows of the previous results file (its part derived for rows written before ``part``)."""
+    path = _common.RESULTS / name
+    if not path.exists():
+        return []
+    rows = json.loads(path.read_text())["rows"]
+    for r in rows:
+        r.setdefault("part", "synthetic" if r["data"] in SCENARIOS else r["data"])
+    return rows
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", action="append", choices=list(PARTS))
@@ -193,10 +249,17 @@ def main(argv: list[str] | None = None) -> dict:
         if part == "synthetic":
             rows += run_synthetic(settings, values)
             continue
+        if part == "seeds":
+            rows += run_seeds(settings, values)
+            continue
         found = run_real(part, settings, values, max(args.weather_every, 1))
         if not found:
             skipped[part] = f"data set {REAL[part]} not found in ../shared/datasets"
         rows += found
+    name = "shared_prior_quick.json" if args.quick else "shared_prior.json"
+    if args.only:  # keep the other parts' rows from the previous results
+        rows = [r for r in _previous(name) if r.get("part") not in parts] + rows
+        rows.sort(key=lambda r: PARTS.index(r["part"]))
     payload = {
         "benchmark": "shared_prior",
         "quick": args.quick,
@@ -214,7 +277,6 @@ def main(argv: list[str] | None = None) -> dict:
         "verdict": verdict(rows, values),
         "skipped": skipped,
     }
-    name = "shared_prior_quick.json" if args.quick else "shared_prior.json"
     path = _common.write_json(name, payload)
     where = _common.publish("shared_prior", markdown(payload), quick=args.quick)
     print(f"wrote {path} and {where}")
