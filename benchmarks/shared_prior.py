@@ -41,6 +41,7 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -124,18 +125,29 @@ def run_seeds(settings, values) -> list[dict]:
     sims = [(seed, cs.simulate(**args, random_seed=seed)) for seed in MANY_SEEDS]
     rows = []
     for sd in (min(values), 1.0):
-        scored, per_seed, rhat, total = [], [], 1.0, 0.0
+        scored, per_seed, offset_z, rhat, total = [], [], [], 1.0, 0.0
         for seed, sim in sims:
             est, s = _fit(sim.claims, args["scale"], sd, settings, real=False, seed=seed)
             one = evaluate.score(est, evaluation_points(sim), levels=LEVELS)
             scored.append(one)
             per_seed.append(evaluate.metrics(one)["coverage_90"])
+            offset_z.append(_offset_z(est, sim))
             rhat, total = max(rhat, est.diagnostics.rhat_max), total + s
         name = f"biased, {len(sims)} seeds pooled"
         row = _row("seeds", name, sd, pd.concat(scored, ignore_index=True), total, rhat)
         row["cov90_per_seed"] = per_seed
+        row["offset_z"] = offset_z
         rows.append(row)
     return rows
+
+
+def _offset_z(est: cs.Estimate, sim: cs.Simulation) -> float:
+    """z-score of the origins' true average (log) bias under the posterior of the offset the
+    model subtracts from the consensus (absolute minus relative bias; one bias group)."""
+    post = est.idata.posterior
+    offset = (post["bias"] - post["bias_relative"]).isel(origin=0, scale=0).values.ravel()
+    true = np.log(sim.origins.set_index("origin").loc[est.origins, "bias"]).mean()
+    return float((true - offset.mean()) / offset.std())
 
 
 def run_real(name: str, settings, values, weather_every: int) -> list[dict]:
@@ -185,12 +197,19 @@ def verdict(rows: list[dict], values) -> list[str]:
         )
     for r in rows:
         if r["part"] == "seeds":
-            c = r["cov90_per_seed"]
+            c, z = r["cov90_per_seed"], np.abs(r.get("offset_z", []))
             out.append(
                 f"- {r['data']}, `shared_sd = {r['shared_sd']}`: pooled 90 % coverage "
                 f"{r['cov90']:.2f}; one seed's ranges from {min(c):.2f} to {max(c):.2f} "
                 f"({sum(x < lo for x in c)} of {len(c)} seeds below {lo})."
             )
+            if len(z):
+                out[-1] += (
+                    " The origins' true average bias lies outside its posterior's central 90 % "
+                    f"in {int((z > 1.645).sum())} of {len(z)} seeds (|z| "
+                    + ", ".join(f"{x:.2f}" for x in z)
+                    + "; 10 % expected if calibrated)."
+                )
     return out
 
 
