@@ -52,9 +52,28 @@ def machine() -> dict:
         "python": platform.python_version(),
         "pymc": pymc.__version__,
         "numpy": numpy.__version__,
-        "commit": _git("rev-parse", "--short", "HEAD"),
+        "commit": (_git("rev-parse", "--short", "HEAD") or "unknown")
+        + (" (with uncommitted changes)" if _dirty() else ""),
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
+
+
+def _dirty() -> bool:
+    """Tracked files changed beyond what the benchmarks write (their results and README)."""
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    paths = [line[3:] for line in out.splitlines() if line.strip()]  # repository-relative
+    return any(
+        p != "benchmarks/README.md" and not p.startswith("benchmarks/results/") for p in paths
+    )
 
 
 def _git(*args: str) -> str | None:
