@@ -137,7 +137,7 @@ def compute_diagnostics(idata: xr.DataTree) -> Diagnostics:
         rhat = az.rhat(post, var_names=names) if chains > 1 else None
         ess_b = az.ess(post, var_names=names, method="bulk")
         ess_t = az.ess(post, var_names=names, method="tail")
-    for v in names:
+    for v in names:  # the worst value of each variable
 
         def worst(ds, reduce, default, v=v):
             val = float(getattr(ds[v].where(live[v]), reduce)())  # xarray skips NaN
@@ -180,7 +180,8 @@ def _locate(post: xr.Dataset, values: dict[str, xr.DataArray], largest: bool) ->
         flat = int(np.nanargmax(da.values) if largest else np.nanargmin(da.values))
         val = float(da.values.ravel()[flat])
         if best is None or (val > best[1] if largest else val < best[1]):
-            best = (v, val, dict(zip(da.dims, np.unravel_index(flat, da.shape), strict=True)))
+            idx = np.unravel_index(flat, da.shape)
+            best = (v, val, {str(d): int(i) for d, i in zip(da.dims, idx, strict=True)})
     if best is None:
         return None
     v, val, at = best
